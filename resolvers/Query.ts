@@ -1,0 +1,84 @@
+/** Root queries: fetch through the per-request loaders and the store. No role checks here (see enforcement/). */
+import { BadUserInputError } from '../src/errors';
+import type { GatewayContext } from '../src/context';
+import { restrictFilterToVisible } from '../src/enforcement/filterRestriction';
+import { buildManifest } from '../src/privacy/manifest';
+import type { Filter } from '../src/store/port';
+import type { CustomerDocument } from '../src/store/seed';
+import { customerByEmail, decodeCursor, encodeCursor, NOT_ERASED } from './customerQueries';
+
+interface CustomerFilterInput {
+  country?: string | null;
+  loyaltyTier?: string | null;
+  interest?: string | null;
+}
+
+const MAX_FILTER_LENGTH = 100;
+
+/** Maps the filter input to a store filter plus the coordinates it reads. */
+function customerFilter(input: CustomerFilterInput | null | undefined): { filter: Filter; reads: string[] } {
+  const filter: Filter = {};
+  const reads: string[] = [];
+  const text = (name: string, value: string | null | undefined): string | undefined => {
+    if (value === null || value === undefined) return undefined;
+    if (value.length === 0 || value.length > MAX_FILTER_LENGTH) throw new BadUserInputError(`filter.${name} must be 1 to ${MAX_FILTER_LENGTH} characters`);
+    return value;
+  };
+  const country = text('country', input?.country);
+  if (country !== undefined) { filter.country = country; reads.push('Customer.country'); }
+  if (input?.loyaltyTier) { filter.loyaltyTier = input.loyaltyTier; reads.push('Customer.loyaltyTier'); }
+  const interest = text('interest', input?.interest);
+  if (interest !== undefined) { filter.interests = interest; reads.push('Customer.interests'); }
+  return { filter, reads };
+}
+
+export const Query = {
+  privacyManifest: (_: unknown, __: unknown, context: GatewayContext) => buildManifest(context.services.policy),
+
+  customer: async (_: unknown, args: { id?: string | null; email?: string | null }, context: GatewayContext) => {
+    const byId = args.id !== undefined && args.id !== null;
+    const byEmail = args.email !== undefined && args.email !== null;
+    if (byId === byEmail) throw new BadUserInputError('Give exactly one of id or email');
+    if (byId) {
+      if (args.id!.length > 200) throw new BadUserInputError('id is too long');
+      const customer = await context.loaders.customer.load(args.id!);
+      return customer === null || customer.erasedAt !== undefined ? null : customer;
+    }
+    if (args.email!.length > 320) throw new BadUserInputError('email is too long');
+    return customerByEmail(context, args.email!);
+  },
+
+  customers: async (_: unknown, args: { filter?: CustomerFilterInput | null; first?: number | null; after?: string | null }, context: GatewayContext) => {
+    const first = args.first ?? 50;
+    const max = context.services.config.maxPageSize;
+    if (!Number.isInteger(first) || first < 0 || first > max) throw new BadUserInputError(`first must be between 0 and ${max}`);
+    const { filter, reads } = customerFilter(args.filter);
+    const visible = restrictFilterToVisible(context.services.policy, context.privacy, reads);
+    const base: Filter = { ...filter, ...visible, ...NOT_ERASED };
+    const pageFilter: Filter = args.after ? { ...base, _id: { $gt: decodeCursor(args.after) } } : base;
+    const customers = context.services.store.collection<CustomerDocument>('customers');
+    const [page, totalCount] = await Promise.all([
+      first === 0 ? Promise.resolve([]) : customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 }),
+      customers.countDocuments(base),
+    ]);
+    const nodes = page.slice(0, first);
+    for (const node of nodes) context.loaders.customer.prime(node._id, node);
+    const edges = nodes.map((node) => ({ cursor: encodeCursor(node._id), node }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: page.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+      totalCount,
+    };
+  },
+
+  me: async (_: unknown, __: unknown, context: GatewayContext) => {
+    if (context.caller === null) return null;
+    const customer = await context.loaders.customer.load(context.caller.sub);
+    return customer === null || customer.erasedAt !== undefined ? null : customer;
+  },
+
+  segments: async (_: unknown, __: unknown, context: GatewayContext) =>
+    context.services.store.collection('segments').find({}, { sort: { _id: 1 } }),
+
+  segment: (_: unknown, args: { id: string }, context: GatewayContext) => context.loaders.segment.load(args.id),
+};

@@ -1,0 +1,29 @@
+/** Customer lookups shared by resolvers: cursors, the exact-email lookup, the not-erased condition. */
+import { BadUserInputError } from '../src/errors';
+import type { GatewayContext } from '../src/context';
+import type { Filter } from '../src/store/port';
+import type { CustomerDocument } from '../src/store/seed';
+
+/** Erased subjects keep a tombstone; they are never listed or looked up as customers. */
+export const NOT_ERASED: Filter = { erasedAt: { $exists: false } };
+
+const CURSOR_PREFIX = 'c1:';
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(CURSOR_PREFIX + id, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string {
+  const decoded = cursor.length <= 300 ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (!decoded.startsWith(CURSOR_PREFIX) || decoded.length === CURSOR_PREFIX.length) throw new BadUserInputError('after is not a valid cursor');
+  return decoded.slice(CURSOR_PREFIX.length);
+}
+
+/** Exact, case-insensitive email lookup (support's "one customer at a time"). */
+export async function customerByEmail(context: GatewayContext, email: string): Promise<CustomerDocument | null> {
+  const customer = await context.services.store
+    .collection<CustomerDocument>('customers')
+    .findOne({ email: email.trim().toLowerCase(), ...NOT_ERASED });
+  if (customer !== null) context.loaders.customer.prime(customer._id, customer);
+  return customer;
+}

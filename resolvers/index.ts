@@ -1,0 +1,13 @@
+/** All resolvers, one file per type. A resolver for a field the schema lacks fails start-up. */
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { Customer } from './Customer';
+import { Query } from './Query';
+import { Segment } from './Segment';
+
+export const resolvers = {
+  DateTime: DateTimeResolver,
+  JSON: JSONResolver,
+  Query,
+  Customer,
+  Segment,
+};

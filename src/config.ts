@@ -1,0 +1,124 @@
+/**
+ * One typed, validated configuration object, read once from the environment.
+ *
+ * Every setting has a default that is safe for development; production (`NODE_ENV=production`)
+ * refuses weak or missing secrets. Unknown `PG_*`-style typos cannot be detected generically, so we
+ * validate every variable we own and fail start-up with a message naming it when it is malformed.
+ */
+import { join } from 'node:path';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+
+export interface Config {
+  /** TCP port to listen on; 0 picks a free one (tests). */
+  port: number;
+  /** Interface to bind; loopback by default so a dev gateway is not exposed by accident. */
+  host: string;
+  nodeEnv: NodeEnv;
+  /** Stack traces and internal messages in error responses: only in development. */
+  exposeErrorDetails: boolean;
+  /** HS256 key for caller tokens. */
+  jwtSecret: string;
+  /** HMAC key for pseudonyms (PSEUDONYMIZE redaction). */
+  pseudonymKey: string;
+  /** Embedded store's directory (ignored with MONGODB_URI). */
+  dataDir: string;
+  /** MongoDB connection string; unset means the embedded store. */
+  mongodbUri: string | undefined;
+  mongodbDb: string;
+  /** Demo customers seeded into an empty embedded store. */
+  demoCustomers: number;
+  /** Minimum group size in segment reports; smaller groups are suppressed. */
+  kAnonymity: number;
+  /** Laplace noise scale for report figures; undefined = no noise. */
+  reportEpsilon: number | undefined;
+  /** Requests per caller per minute before RATE_LIMITED. */
+  rateLimitPerMinute: number;
+  /** Largest accepted request body in bytes (413 above). */
+  bodyLimitBytes: number;
+  /** Largest `first` on any connection. */
+  maxPageSize: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Development secrets were substituted; logged once at start. */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+const DEV_PSEUDONYM_KEY = 'dev-only-pseudonym-key-change-me-0123456789ab';
+const MIN_SECRET_BYTES = 32;
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function secret(env: Env, name: string, devValue: string, nodeEnv: NodeEnv, warnings: string[]): string {
+  const raw = env[name];
+  if (raw !== undefined && raw !== '') {
+    if (Buffer.byteLength(raw) < MIN_SECRET_BYTES) {
+      if (nodeEnv === 'production') throw new ConfigError(`${name} must be at least ${MIN_SECRET_BYTES} bytes in production`);
+      warnings.push(`${name} is shorter than ${MIN_SECRET_BYTES} bytes; production would refuse it`);
+    }
+    return raw;
+  }
+  if (nodeEnv === 'production') throw new ConfigError(`${name} is required in production (at least ${MIN_SECRET_BYTES} bytes)`);
+  warnings.push(`${name} not set: using the development value (never use it in production)`);
+  return devValue;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Builds the config from an environment (process.env by default). Throws ConfigError on bad input. */
+export function loadConfig(env: Env = process.env): Config {
+  const warnings: string[] = [];
+  const rawEnv = env.NODE_ENV ?? 'development';
+  if (rawEnv !== 'development' && rawEnv !== 'test' && rawEnv !== 'production') {
+    throw new ConfigError(`NODE_ENV must be development, test or production, got "${rawEnv}"`);
+  }
+  const nodeEnv: NodeEnv = rawEnv;
+  const logLevel = env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const epsilonRaw = env.REPORT_EPSILON;
+  let reportEpsilon: number | undefined;
+  if (epsilonRaw !== undefined && epsilonRaw !== '') {
+    reportEpsilon = Number(epsilonRaw);
+    if (!Number.isFinite(reportEpsilon) || reportEpsilon <= 0) {
+      throw new ConfigError(`REPORT_EPSILON must be a positive number, got "${epsilonRaw}"`);
+    }
+  }
+  const mongodbUri = env.MONGODB_URI === '' ? undefined : env.MONGODB_URI;
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    throw new ConfigError('MONGODB_URI must start with mongodb:// or mongodb+srv://');
+  }
+  return {
+    port: integer(env, 'PORT', 4000, 0, 65535),
+    host: env.HOST ?? '127.0.0.1',
+    nodeEnv,
+    exposeErrorDetails: nodeEnv === 'development' && env.EXPOSE_ERRORS === '1',
+    jwtSecret: secret(env, 'JWT_SECRET', DEV_JWT_SECRET, nodeEnv, warnings),
+    pseudonymKey: secret(env, 'PSEUDONYM_KEY', DEV_PSEUDONYM_KEY, nodeEnv, warnings),
+    dataDir: env.DATA_DIR ?? join(process.cwd(), '.data'),
+    mongodbUri,
+    mongodbDb: env.MONGODB_DB ?? 'privacy_gateway',
+    demoCustomers: integer(env, 'DEMO_CUSTOMERS', 10_000, 0, 1_000_000),
+    kAnonymity: integer(env, 'K_ANONYMITY', 10, 2, 1_000_000),
+    reportEpsilon,
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 50_000_000),
+    maxPageSize: 500,
+    logLevel: logLevel as Config['logLevel'],
+    warnings,
+  };
+}

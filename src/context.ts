@@ -1,0 +1,103 @@
+/**
+ * The per-request GraphQL context: who is calling (verified token), for which purpose, the
+ * per-request loaders and the privacy recorder. Built before execution; an invalid token or a purpose
+ * the caller may not state fails the whole request with the contract's code.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ForbiddenError, PurposeNotAllowedError } from './errors';
+import type { Config } from './config';
+import { verifyToken, type TokenClaims } from './auth/tokens';
+import { PrivacyRecorder } from './enforcement/privacyRecorder';
+import type { Pseudonymizer } from './enforcement/redaction';
+import { isPurpose, type Purpose } from './policy/purposes';
+import { ROLE_TABLE } from './policy/roles';
+import type { Caller, Policy } from './policy/types';
+import { createLoaders, type Loaders } from './store/loaders';
+import type { Document, Store } from './store/port';
+
+export interface GatewayServices {
+  config: Config;
+  store: Store;
+  policy: Policy;
+  logger: Logger;
+  pseudonymize: Pseudonymizer;
+  jwtKey: Uint8Array;
+}
+
+export interface GatewayContext {
+  requestId: string;
+  caller: Caller | null;
+  purpose: Purpose | null;
+  loaders: Loaders;
+  privacy: PrivacyRecorder;
+  pseudonymize: Pseudonymizer;
+  services: GatewayServices;
+  /** Signals the data subject sent with the request (Global Privacy Control). */
+  signals: { gpc: boolean };
+}
+
+export interface RequestFacts {
+  requestId?: string;
+  authorization: string | undefined;
+  purposeHeader: string | undefined;
+  gpcHeader: string | undefined;
+}
+
+function bearer(authorization: string | undefined): string | null {
+  if (authorization === undefined) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1]! : '';
+}
+
+function partnerAgreementActive(partner: Document | null, now: number): partner is Document & { purposes: string[] } {
+  if (partner === null || partner.active !== true || !Array.isArray(partner.purposes)) return false;
+  const expires = typeof partner.agreementExpiresAt === 'string' ? Date.parse(partner.agreementExpiresAt) : NaN;
+  return Number.isFinite(expires) && expires > now;
+}
+
+/** Narrows verified claims to what the role (and, for partners, the agreement) permits. */
+export async function callerFromClaims(claims: TokenClaims, loaders: Loaders): Promise<Caller> {
+  let purposes = claims.purposes.filter((purpose) => ROLE_TABLE[claims.role].purposes.includes(purpose));
+  if (claims.role === 'partner') {
+    const partner = await loaders.partner.load(claims.partnerId ?? '');
+    if (!partnerAgreementActive(partner, Date.now())) {
+      throw new GatewayForbidden('Partner is not registered or its data-processing agreement is not active');
+    }
+    purposes = purposes.filter((purpose) => partner.purposes.includes(purpose));
+  }
+  return { sub: claims.sub, role: claims.role, purposes, scopes: claims.scopes, partnerId: claims.partnerId };
+}
+
+/** FORBIDDEN raised before execution: answered with HTTP 403. */
+class GatewayForbidden extends ForbiddenError {
+  constructor(message: string) {
+    super(message);
+    (this.extensions as Record<string, unknown>).http = { status: 403 };
+  }
+}
+
+export function resolvePurpose(caller: Caller | null, header: string | undefined): Purpose | null {
+  if (caller === null || caller.role === 'customer') return null;
+  const stated = header?.trim();
+  if (stated === undefined || stated === '') return caller.purposes.length === 1 ? caller.purposes[0]! : null;
+  if (!isPurpose(stated) || !caller.purposes.includes(stated)) throw new PurposeNotAllowedError();
+  return stated;
+}
+
+export async function createContext(services: GatewayServices, facts: RequestFacts): Promise<GatewayContext> {
+  const loaders = createLoaders(services.store);
+  const token = bearer(facts.authorization);
+  const caller = token === null ? null : await callerFromClaims(await verifyToken(token, services.jwtKey), loaders);
+  const purpose = resolvePurpose(caller, facts.purposeHeader);
+  return {
+    requestId: facts.requestId ?? randomUUID(),
+    caller,
+    purpose,
+    loaders,
+    privacy: new PrivacyRecorder(caller, purpose),
+    pseudonymize: services.pseudonymize,
+    services,
+    signals: { gpc: facts.gpcHeader?.trim() === '1' },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Wraps exactly the @pii fields of the schema (others keep their resolver: no wrapper, no cost) so
+ * that each value is decided per subject and either passed through or redacted by the field's
+ * strategy. The per-request half of the decision is memoized in the PrivacyRecorder, so the per-value
+ * work is a consent lookup on the parent document, which the data layer loaded with the record.
+ */
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import { decideForSubject, POLICY_ERROR_DECISION } from '../policy/decide';
+import type { ConsentStatus, Purpose } from '../policy/purposes';
+import type { Decision, FieldPolicy, Policy, SubjectConsent } from '../policy/types';
+import type { PrivacyRecorder } from './privacyRecorder';
+import { applyRedaction, type Pseudonymizer } from './redaction';
+
+/** What the field wrappers need from the GraphQL context. */
+export interface EnforcementContext {
+  privacy: PrivacyRecorder;
+  pseudonymize: Pseudonymizer;
+}
+
+/** A stored subject document: `_id` plus `consents: { PURPOSE: { status } }` as the data layer loads it. */
+interface SubjectDocument {
+  _id?: unknown;
+  id?: unknown;
+  consents?: Record<string, { status?: ConsentStatus } | undefined>;
+}
+
+function subjectIdOf(parent: SubjectDocument): string | undefined {
+  const id = parent._id ?? parent.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Reads consent straight off the loaded document; a document loaded without consents yields undefined (fail closed). */
+function consentOf(parent: SubjectDocument): SubjectConsent | undefined {
+  const consents = parent.consents;
+  if (consents === null || typeof consents !== 'object') return undefined;
+  return { get: (purpose: Purpose) => consents[purpose]?.status };
+}
+
+function decideValue(field: FieldPolicy, parent: SubjectDocument, context: EnforcementContext): Decision {
+  try {
+    return decideForSubject(context.privacy.requestDecision(field), subjectIdOf(parent), consentOf(parent));
+  } catch {
+    return POLICY_ERROR_DECISION;
+  }
+}
+
+export function wrapPiiResolver(field: FieldPolicy, resolve: GraphQLFieldResolver<unknown, EnforcementContext>): GraphQLFieldResolver<unknown, EnforcementContext> {
+  return (parent, args, context, info) => {
+    const subject = (parent ?? {}) as SubjectDocument;
+    const subjectId = subjectIdOf(subject);
+    const decision = decideValue(field, subject, context);
+    if (decision.kind === 'allow') {
+      context.privacy.recordClear(field.coordinate, subjectId);
+      return resolve(parent, args, context, info);
+    }
+    context.privacy.recordRedaction(field.coordinate, subjectId, decision.reason);
+    // NULL needs no value at all: do not even run the resolver.
+    if (decision.strategy === 'NULL') return null;
+    const redactValue = (value: unknown): unknown => {
+      try {
+        return applyRedaction(decision.strategy, field.category, value, context.pseudonymize);
+      } catch {
+        return null;
+      }
+    };
+    const value: unknown = resolve(parent, args, context, info);
+    return value instanceof Promise ? value.then(redactValue, () => null) : redactValue(value);
+  };
+}
+
+/** A new schema whose @pii fields are enforced; the input schema is untouched. */
+export function enforceFieldPolicies(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      const field = policy.fields.get(`${typeName}.${fieldName}`);
+      if (field === undefined) return fieldConfig;
+      const resolve = (fieldConfig.resolve ?? defaultFieldResolver) as GraphQLFieldResolver<unknown, EnforcementContext>;
+      return { ...fieldConfig, resolve: wrapPiiResolver(field, resolve) };
+    },
+  });
+}

@@ -1,0 +1,40 @@
+/** Entry point: read the config, open the store, listen; shut down gracefully on SIGINT/SIGTERM. */
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { createGateway } from './server';
+import { openStore } from './store/openStore';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`privacy-gateway: configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+  for (const warning of config.warnings) logger.warn(warning);
+  const store = await openStore(config, logger);
+  const gateway = await createGateway({ config, store, logger });
+  const address = await gateway.app.listen({ port: config.port, host: config.host });
+  logger.info({ address, store: store.kind }, `privacy gateway listening: GraphQL at ${address}/graphql`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await gateway.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`privacy-gateway: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+/**
+ * Who may run each root operation: the coarse gate, as data. The shield rule tree is generated from
+ * this table (enforcement/shieldRules.ts); a root field of the schema missing here stops start-up,
+ * so a new operation can never be silently open.
+ */
+import type { Role } from './roles';
+
+export interface OperationRule {
+  /** Roles that may call it; `public` operations need no token at all. */
+  roles: readonly Role[] | 'public';
+  /** A stated processing purpose is required (every role but `customer` acts for a purpose). */
+  purpose: boolean;
+  /** Scope a partner token must carry. */
+  partnerScope?: string;
+  /** For role `customer`: the argument that must equal the caller's own id. */
+  ownSubjectArg?: string;
+}
+
+const STAFF_READERS: readonly Role[] = ['privacy_officer', 'marketer', 'analyst'];
+const SEGMENT_READERS: readonly Role[] = ['privacy_officer', 'marketer', 'analyst', 'partner'];
+
+export const OPERATIONS: Readonly<Record<string, OperationRule>> = {
+  'Query.privacyManifest': { roles: 'public', purpose: false },
+  'Query.customer': { roles: [...STAFF_READERS, 'support'], purpose: true },
+  'Query.customers': { roles: STAFF_READERS, purpose: true },
+  'Query.me': { roles: ['customer'], purpose: false },
+  'Query.segments': { roles: SEGMENT_READERS, purpose: true, partnerScope: 'segments:read' },
+  'Query.segment': { roles: SEGMENT_READERS, purpose: true, partnerScope: 'segments:read' },
+  'Query.segmentReport': { roles: SEGMENT_READERS, purpose: true, partnerScope: 'segments:read' },
+  'Query.auditEvents': { roles: ['privacy_officer'], purpose: true },
+  'Query.verifyAuditChain': { roles: ['privacy_officer'], purpose: true },
+  'Query.complianceSummary': { roles: ['privacy_officer'], purpose: true },
+  'Query.partners': { roles: ['privacy_officer'], purpose: true },
+  'Mutation.setConsent': { roles: ['customer', 'support', 'privacy_officer'], purpose: false, ownSubjectArg: 'customerId' },
+  'Mutation.createSegment': { roles: STAFF_READERS, purpose: true },
+  'Mutation.eraseCustomer': { roles: ['privacy_officer', 'customer'], purpose: false, ownSubjectArg: 'id' },
+  'Mutation.exportCustomerData': { roles: ['privacy_officer', 'customer'], purpose: false, ownSubjectArg: 'id' },
+  'Mutation.rectifyCustomer': { roles: ['privacy_officer', 'support'], purpose: false },
+  'Mutation.registerPartner': { roles: ['privacy_officer'], purpose: true },
+  'Mutation.revokePartner': { roles: ['privacy_officer'], purpose: true },
+};
