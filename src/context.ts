@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ForbiddenError, PurposeNotAllowedError } from './errors';
 import type { Config } from './config';
 import { verifyToken, type TokenClaims } from './auth/tokens';
+import { RequestAudit } from './audit/requestAudit';
 import { PrivacyRecorder } from './enforcement/privacyRecorder';
 import type { Pseudonymizer } from './enforcement/redaction';
 import { isPurpose, type Purpose } from './policy/purposes';
@@ -31,6 +32,8 @@ export interface GatewayContext {
   purpose: Purpose | null;
   loaders: Loaders;
   privacy: PrivacyRecorder;
+  /** Explicit audit events of this request (data-subject operations); written before the response. */
+  audit: RequestAudit;
   pseudonymize: Pseudonymizer;
   services: GatewayServices;
   /** Signals the data subject sent with the request (Global Privacy Control). */
@@ -96,6 +99,7 @@ export async function createContext(services: GatewayServices, facts: RequestFac
     purpose,
     loaders,
     privacy: new PrivacyRecorder(caller, purpose),
+    audit: new RequestAudit(),
     pseudonymize: services.pseudonymize,
     services,
     signals: { gpc: facts.gpcHeader?.trim() === '1' },

@@ -14,7 +14,7 @@ import { secretKey } from './auth/tokens';
 import { createPseudonymizer } from './enforcement/redaction';
 import { createErrorFormatter } from './errorFormatting';
 import { registerOperationalRoutes } from './http/operationalRoutes';
-import { privacyExtensionPlugin } from './privacy/privacyExtensionPlugin';
+import { gatewayPlugins } from './plugins';
 import { buildGatewaySchema } from './schema';
 import type { Store } from './store/port';
 
@@ -55,7 +55,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), privacyExtensionPlugin()],
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ...gatewayPlugins(services)],
     formatError: createErrorFormatter({ exposeDetails: config.exposeErrorDetails, logger }),
     includeStacktraceInErrorResponses: config.exposeErrorDetails,
     hideSchemaDetailsFromClientErrors: true,

@@ -1,0 +1,106 @@
+/**
+ * Starts the real gateway (Fastify + Apollo) on port 0 over a fresh embedded store in a temporary
+ * directory, and speaks HTTP to it. Every HTTP-level suite uses this; nothing is mocked.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createGateway, type Gateway } from '../../src/server';
+import { mintToken, secretKey, type MintOptions } from '../../src/auth/tokens';
+import { openStore } from '../../src/store/openStore';
+import type { Store } from '../../src/store/port';
+
+export interface GqlResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: T | null;
+    errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string } & Record<string, unknown> }[];
+    extensions?: Record<string, unknown> & { privacy?: { purpose: string | null; redactions: Record<string, Record<string, number>> } };
+  };
+}
+
+export interface GqlOptions {
+  token?: string | null;
+  purpose?: string;
+  variables?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export interface TestGateway {
+  url: string;
+  config: Config;
+  store: Store;
+  gateway: Gateway;
+  dataDir: string;
+  token(options: MintOptions): Promise<string>;
+  gql<T = Record<string, any>>(query: string, options?: GqlOptions): Promise<GqlResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  customers?: number;
+  env?: Record<string, string>;
+  dataDir?: string;
+}
+
+export async function startTestGateway(options: StartOptions = {}): Promise<TestGateway> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pg-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    DATA_DIR: dataDir,
+    DEMO_CUSTOMERS: String(options.customers ?? 300),
+    ...options.env,
+  });
+  const logger = createLogger(config);
+  const store = await openStore(config, logger);
+  const gateway = await createGateway({ config, store, logger });
+  const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+  const key = secretKey(config.jwtSecret);
+  return {
+    url: address,
+    config,
+    store,
+    gateway,
+    dataDir,
+    token: (mint) => mintToken(mint, key),
+    async gql(query, gqlOptions = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...gqlOptions.headers };
+      if (gqlOptions.token) headers.authorization = `Bearer ${gqlOptions.token}`;
+      if (gqlOptions.purpose) headers['x-purpose'] = gqlOptions.purpose;
+      const response = await fetch(`${address}/graphql`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables: gqlOptions.variables }),
+      });
+      const text = await response.text();
+      let body: GqlResponse['body'];
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new Error(`non-JSON response ${response.status}: ${text.slice(0, 200)}`);
+      }
+      return { status: response.status, headers: response.headers, body } as GqlResponse<any>;
+    },
+    async close() {
+      await gateway.close();
+      await store.close();
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Tokens for every role, as the token CLI would mint them. */
+export async function roleTokens(gw: TestGateway) {
+  return {
+    officer: await gw.token({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE', 'ANALYTICS', 'SUPPORT', 'MARKETING'], sub: 'po-1' }),
+    marketer: await gw.token({ role: 'marketer', purposes: ['MARKETING', 'PERSONALIZATION', 'ANALYTICS', 'THIRD_PARTY_SHARING'], sub: 'mk-1' }),
+    analyst: await gw.token({ role: 'analyst', purposes: ['ANALYTICS', 'PERSONALIZATION'], sub: 'an-1' }),
+    support: await gw.token({ role: 'support', purposes: ['SUPPORT'], sub: 'sp-1' }),
+    partner: await gw.token({ role: 'partner', purposes: ['ANALYTICS'], sub: 'demo-partner', scope: 'segments:read', partnerId: 'demo-partner' }),
+  };
+}
