@@ -5,6 +5,8 @@ import { restrictFilterToVisible } from '../src/enforcement/filterRestriction';
 import { buildManifest } from '../src/privacy/manifest';
 import type { Filter } from '../src/store/port';
 import type { CustomerDocument } from '../src/store/seed';
+import { auditQueries } from './audit';
+import { segmentQueries } from './segments';
 import { customerByEmail, decodeCursor, encodeCursor, NOT_ERASED } from './customerQueries';
 
 interface CustomerFilterInput {
@@ -81,4 +83,7 @@ export const Query = {
     context.services.store.collection('segments').find({}, { sort: { _id: 1 } }),
 
   segment: (_: unknown, args: { id: string }, context: GatewayContext) => context.loaders.segment.load(args.id),
+
+  ...segmentQueries,
+  ...auditQueries,
 };

@@ -1,6 +1,7 @@
 /** All resolvers, one file per type. A resolver for a field the schema lacks fails start-up. */
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { Customer } from './Customer';
+import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Segment } from './Segment';
 
@@ -8,6 +9,7 @@ export const resolvers = {
   DateTime: DateTimeResolver,
   JSON: JSONResolver,
   Query,
+  Mutation,
   Customer,
   Segment,
 };

@@ -1,0 +1,2 @@
+/** audit operations (filled in by its issue). */
+export const auditQueries = {};

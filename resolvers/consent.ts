@@ -1,0 +1,2 @@
+/** consent operations (filled in by its issue). */
+export const consentMutations = {};

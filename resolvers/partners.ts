@@ -1,0 +1,2 @@
+/** partners operations (filled in by its issue). */
+export const partnerMutations = {};

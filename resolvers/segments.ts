@@ -1,0 +1,3 @@
+/** segments operations (filled in by its issue). */
+export const segmentMutations = {};
+export const segmentQueries = {};

@@ -1,0 +1,2 @@
+/** subjectRights operations (filled in by its issue). */
+export const subjectRightsMutations = {};
