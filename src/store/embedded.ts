@@ -36,6 +36,16 @@ function pinnedValues(term: unknown): unknown[] | null {
   return null;
 }
 
+/**
+ * MongoDB's `$count` yields no document over empty input; mingo's yields `{ n: 0 }`. Rewritten as the
+ * equivalent the MongoDB manual gives ($group + $project), both backends answer alike.
+ */
+function portableStage(stage: Record<string, unknown>): Record<string, unknown>[] {
+  const keys = Object.keys(stage);
+  if (keys.length !== 1 || keys[0] !== '$count' || typeof stage.$count !== 'string') return [stage];
+  return [{ $group: { _id: null, [stage.$count]: { $sum: 1 } } }, { $project: { _id: 0 } }];
+}
+
 export class EmbeddedCollection<T extends Document = Document> implements Collection<T> {
   private readonly docs = new Map<string, T>();
   private sortedIds: string[] | null = null;
@@ -112,6 +122,8 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       if (field !== '_id' && !this.indexes.has(field)) continue;
       const values = pinnedValues(term);
       if (values === null) continue;
+      // null matches missing fields too, and objects are not indexed: those need a scan.
+      if (field !== '_id' && values.some((value) => indexKey(value) === null)) continue;
       const ids = new Set<string>();
       for (const value of values) {
         if (field === '_id') {
@@ -157,7 +169,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   async aggregate<R = Record<string, unknown>>(pipeline: Record<string, unknown>[]): Promise<R[]> {
     const first = pipeline[0];
     const match = first !== undefined && typeof first.$match === 'object' ? (first.$match as Filter) : {};
-    return clone(new Aggregator(pipeline).run(this.candidates(match)) as R[]);
+    return clone(new Aggregator(pipeline.map(portableStage).flat()).run(this.candidates(match)) as R[]);
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -168,7 +180,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const seen = new Set<string>();
     for (const doc of docs) {
       if (typeof doc._id !== 'string' || doc._id === '') throw new StoreError(`${this.name}: documents need a string _id`);
-      if (this.docs.has(doc._id) || seen.has(doc._id)) throw new StoreError(`${this.name}: duplicate key`);
+      if (this.docs.has(doc._id) || seen.has(doc._id)) throw new StoreError(`${this.name}: duplicate key`, 'duplicate-key');
       seen.add(doc._id);
     }
     const copies = docs.map(clone);

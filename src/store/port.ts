@@ -58,7 +58,13 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** Why a store operation failed: `duplicate-key` (an _id or unique key already present) or anything else. */
+export type StoreErrorKind = 'duplicate-key' | 'failure';
+
 /** Thrown for store failures; the message never carries document content (it may hold personal data). */
 export class StoreError extends Error {
   override name = 'StoreError';
+  constructor(message: string, readonly kind: StoreErrorKind = 'failure') {
+    super(message);
+  }
 }
