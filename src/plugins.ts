@@ -5,8 +5,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext, GatewayServices } from './context';
 import { privacyExtensionPlugin } from './privacy/privacyExtensionPlugin';
+import { globalPrivacyControlPlugin } from './privacy/globalPrivacyControl';
+import { auditPlugin } from './audit/auditPlugin';
+import { metricsPlugin } from './metrics/metricsPlugin';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
-  void services;
-  return [privacyExtensionPlugin()];
+  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), metricsPlugin(services), auditPlugin(services)];
 }

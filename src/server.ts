@@ -14,6 +14,7 @@ import { secretKey } from './auth/tokens';
 import { createPseudonymizer } from './enforcement/redaction';
 import { createErrorFormatter } from './errorFormatting';
 import { registerOperationalRoutes } from './http/operationalRoutes';
+import { registerMetricsRoute } from './http/metrics';
 import { gatewayPlugins } from './plugins';
 import { buildGatewaySchema } from './schema';
 import type { Store } from './store/port';
@@ -74,6 +75,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler });
   registerOperationalRoutes(app, services);
+  registerMetricsRoute(app, services);
   return {
     app, apollo, services,
     async close() {

@@ -1,0 +1,134 @@
+/**
+ * Appends audit events to the hash chain in the `audit` collection.
+ *
+ * Appends are serialized within the process: requests hand their batch to a queue, and one flush
+ * at a time links every queued batch onto the chain head and writes them with a single insertMany
+ * (group commit: concurrent requests share one durable write instead of queuing one fsync each).
+ * A batch's promise resolves only once its events are stored, so the audit plugin can hold the
+ * response until then.
+ *
+ * Several processes on one MongoDB database: the _id of an event is its zero-padded sequence number,
+ * so two writers can never store two events at the same chain position (duplicate key). The loser
+ * re-reads the head, keeps whatever of its batch did get stored, and re-links the rest after the
+ * new head; the chain stays linear.
+ */
+import type { Collection } from '../store/port';
+import { chainEvent, type AuditEventDocument, type AuditEventDraft } from './auditEvent';
+
+type Head = { seq: number; hash: string } | null;
+
+interface Pending {
+  drafts: AuditEventDraft[];
+  resolve: (events: AuditEventDocument[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** How often a flush re-links after losing a race to another writer before giving up. */
+const MAX_ATTEMPTS = 5;
+
+export class AuditLogWriteError extends Error {
+  override name = 'AuditLogWriteError';
+}
+
+export class AuditLog {
+  /** The chain head as this process last wrote or read it; null until loaded (and after a failure). */
+  private head: Head | undefined;
+  private queue: Pending[] = [];
+  private flushing = false;
+
+  constructor(private readonly collection: Collection<AuditEventDocument>) {}
+
+  /** Stores the drafts as consecutive events of the chain; resolves with the stored events. */
+  append(drafts: readonly AuditEventDraft[]): Promise<AuditEventDocument[]> {
+    if (drafts.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ drafts: [...drafts], resolve, reject });
+      void this.flushAll();
+    });
+  }
+
+  private async flushAll(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          const stored = await this.write(batch.flatMap((pending) => pending.drafts));
+          let offset = 0;
+          for (const pending of batch) {
+            pending.resolve(stored.slice(offset, offset + pending.drafts.length));
+            offset += pending.drafts.length;
+          }
+        } catch (error) {
+          this.head = undefined;
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async loadHead(): Promise<Head> {
+    const last = await this.collection.findOne({}, { sort: { _id: -1 } });
+    return last === null ? null : { seq: last.seq, hash: last.hash };
+  }
+
+  private link(drafts: AuditEventDraft[], head: Head): AuditEventDocument[] {
+    const events: AuditEventDocument[] = [];
+    let previous = head;
+    for (const draft of drafts) {
+      const event = chainEvent(draft, previous);
+      events.push(event);
+      previous = event;
+    }
+    return events;
+  }
+
+  private async write(drafts: AuditEventDraft[]): Promise<AuditEventDocument[]> {
+    const stored: AuditEventDocument[] = [];
+    let remaining = drafts;
+    for (let attempt = 1; remaining.length > 0; attempt += 1) {
+      const head = this.head === undefined ? await this.loadHead() : this.head;
+      const events = this.link(remaining, head);
+      try {
+        await this.collection.insertMany(events);
+        stored.push(...events);
+        this.head = { seq: events.at(-1)!.seq, hash: events.at(-1)!.hash };
+        return stored;
+      } catch (error) {
+        // Which of ours made it (an ordered insert may stop part-way), and did someone else write?
+        const landed = await this.landedPrefix(events);
+        stored.push(...landed);
+        remaining = remaining.slice(landed.length);
+        const newHead = await this.loadHead();
+        const anotherWriter = newHead !== null && newHead.hash !== (landed.at(-1)?.hash ?? head?.hash);
+        this.head = newHead;
+        if (remaining.length === 0) return stored;
+        if (!anotherWriter || attempt >= MAX_ATTEMPTS) {
+          throw new AuditLogWriteError(`audit write failed: ${error instanceof Error ? error.name : 'unknown error'}`);
+        }
+      }
+    }
+    return stored;
+  }
+
+  /** The leading events of `events` that are stored exactly as we built them. */
+  private async landedPrefix(events: AuditEventDocument[]): Promise<AuditEventDocument[]> {
+    let found: AuditEventDocument[];
+    try {
+      found = await this.collection.find({ _id: { $in: events.map((event) => event._id) } });
+    } catch {
+      return [];
+    }
+    const byId = new Map(found.map((event) => [event._id, event.hash]));
+    const landed: AuditEventDocument[] = [];
+    for (const event of events) {
+      if (byId.get(event._id) !== event.hash) break;
+      landed.push(event);
+    }
+    return landed;
+  }
+}
