@@ -44,6 +44,8 @@ export interface StartOptions {
   customers?: number;
   env?: Record<string, string>;
   dataDir?: string;
+  /** Wraps the opened store before the gateway gets it (e.g. a decorator that counts store calls). */
+  wrapStore?: (store: Store) => Store;
 }
 
 export async function startTestGateway(options: StartOptions = {}): Promise<TestGateway> {
@@ -58,7 +60,7 @@ export async function startTestGateway(options: StartOptions = {}): Promise<Test
   });
   const logger = createLogger(config);
   const store = await openStore(config, logger);
-  const gateway = await createGateway({ config, store, logger });
+  const gateway = await createGateway({ config, store: options.wrapStore ? options.wrapStore(store) : store, logger });
   const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const key = secretKey(config.jwtSecret);
   return {
