@@ -6,6 +6,7 @@ import { buildManifest } from '../src/privacy/manifest';
 import type { Filter } from '../src/store/port';
 import type { CustomerDocument } from '../src/store/seed';
 import { auditQueries } from './audit';
+import { partnerQueries } from './partners';
 import { segmentQueries } from './segments';
 import { customerByEmail, decodeCursor, encodeCursor, NOT_ERASED } from './customerQueries';
 
@@ -85,5 +86,6 @@ export const Query = {
   segment: (_: unknown, args: { id: string }, context: GatewayContext) => context.loaders.segment.load(args.id),
 
   ...segmentQueries,
+  ...partnerQueries,
   ...auditQueries,
 };

@@ -1,4 +1,2 @@
-/** Segment fields mapped from the stored document. */
-export const Segment = {
-  id: (segment: { _id: string }) => segment._id,
-};
+/** Segment fields mapped from the stored document (defined with the other segment resolvers). */
+export { segmentFields as Segment } from './segments';

@@ -4,6 +4,7 @@ import { Customer } from './Customer';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Segment } from './Segment';
+import { Partner } from './partners';
 
 export const resolvers = {
   DateTime: DateTimeResolver,
@@ -12,4 +13,5 @@ export const resolvers = {
   Mutation,
   Customer,
   Segment,
+  Partner,
 };

@@ -1,3 +1,141 @@
-/** segments operations (filled in by its issue). */
-export const segmentMutations = {};
-export const segmentQueries = {};
+/**
+ * Segments: creation, member listing and k-anonymous reports. Data access only: who may call what,
+ * and that the request's purpose is the segment's, is decided by the gate (src/policy/operations.ts);
+ * the definition compiler and the report protection live in src/privacy/.
+ */
+import { randomBytes } from 'node:crypto';
+import { BadUserInputError, ForbiddenError, invariant } from '../src/errors';
+import type { GatewayContext } from '../src/context';
+import { restrictFilterToVisible } from '../src/enforcement/filterRestriction';
+import { isPurpose, type Purpose } from '../src/policy/purposes';
+import {
+  attributesNotAllowedFor, compileSegmentFilter, consentAllowsFilter, coordinatesNotAllowedFor, definitionCoordinates,
+  SEGMENT_PURPOSES, validateSegmentDefinition, type SegmentDefinition,
+} from '../src/privacy/segmentFilter';
+import {
+  computeSegmentReport, DIMENSION_COORDINATES, MAX_REPORT_DIMENSIONS, secureRng, type ReportDimension,
+} from '../src/privacy/segmentReport';
+import type { Document, Filter } from '../src/store/port';
+import type { CustomerDocument } from '../src/store/seed';
+import { decodeCursor, encodeCursor, NOT_ERASED } from './customerQueries';
+
+const MAX_NAME_LENGTH = 100;
+const MAX_DESCRIPTION_LENGTH = 500;
+
+interface CreateSegmentInput {
+  name: string;
+  description?: string | null;
+  purpose: string;
+  definition: unknown;
+}
+
+/** A stored segment's definition and purpose, re-validated: a corrupted segment fails closed (internal error). */
+function storedSegment(segment: Document): { definition: SegmentDefinition; purpose: Purpose } {
+  invariant(isPurpose(segment.purpose), `segment ${segment._id} has no valid purpose`);
+  try {
+    return { definition: validateSegmentDefinition(segment.definition), purpose: segment.purpose };
+  } catch {
+    throw new Error(`Invariant violation: segment ${segment._id} has an invalid stored definition`);
+  }
+}
+
+/** The audience for `purpose`: the definition's subjects whose consent allows it, never erased ones. */
+function audienceFilter(definition: SegmentDefinition, purpose: Purpose, now: Date, extra: Filter = {}): Filter {
+  const clauses = [compileSegmentFilter(definition, now), consentAllowsFilter(purpose), extra, NOT_ERASED]
+    .filter((clause) => Object.keys(clause).length > 0);
+  return { $and: clauses };
+}
+
+function validateGroupBy(groupBy: readonly ReportDimension[]): void {
+  if (groupBy.length > MAX_REPORT_DIMENSIONS) throw new BadUserInputError(`groupBy takes at most ${MAX_REPORT_DIMENSIONS} dimensions`);
+  if (new Set(groupBy).size !== groupBy.length) throw new BadUserInputError('groupBy lists a dimension twice');
+}
+
+export const segmentQueries = {
+  segmentReport: async (_: unknown, args: { segmentId: string; groupBy: ReportDimension[] }, context: GatewayContext) => {
+    validateGroupBy(args.groupBy);
+    if (args.segmentId.length > 200) throw new BadUserInputError('segmentId is too long');
+    const segment = await context.loaders.segment.load(args.segmentId);
+    if (segment === null) throw new BadUserInputError('no segment with this id');
+    const purpose = context.purpose;
+    invariant(purpose !== null, 'the gate requires a purpose for segmentReport');
+    const { definition } = storedSegment(segment);
+    // Purpose limitation holds for aggregates too: group or select only on attributes processable for the purpose.
+    const dimensionCoordinates = args.groupBy.map((dimension) => DIMENSION_COORDINATES[dimension]);
+    const deniedDimensions = args.groupBy.filter((dimension) =>
+      coordinatesNotAllowedFor(context.services.policy, [DIMENSION_COORDINATES[dimension]], purpose).length > 0);
+    if (deniedDimensions.length > 0) throw new ForbiddenError(`groupBy ${deniedDimensions.join(', ')} may not be processed for ${purpose}`);
+    if (attributesNotAllowedFor(context.services.policy, definition, purpose).length > 0) {
+      throw new ForbiddenError(`this segment selects on attributes that may not be processed for ${purpose}`);
+    }
+    const { kAnonymity: k, reportEpsilon: epsilon } = context.services.config;
+    const customers = context.services.store.collection<CustomerDocument>('customers');
+    const now = new Date();
+    const report = await computeSegmentReport((pipeline) => customers.aggregate(pipeline), {
+      match: audienceFilter(definition, purpose, now), groupBy: args.groupBy, k, epsilon, rng: secureRng, now,
+    });
+    context.audit.record({
+      operation: 'Query.segmentReport',
+      subjectIds: [],
+      fields: [...new Set([...dimensionCoordinates, ...definitionCoordinates(definition), 'Customer.lifetimeValue'])].sort(),
+      decision: 'ALLOW',
+      detail: {
+        segmentId: segment._id, groupBy: args.groupBy, k, noise: epsilon !== undefined,
+        groups: report.groups.length, suppressedGroups: report.groups.filter((group) => group.suppressed).length,
+      },
+    });
+    return { segmentId: segment._id, k, ...report };
+  },
+};
+
+export const segmentMutations = {
+  createSegment: async (_: unknown, args: { input: CreateSegmentInput }, context: GatewayContext) => {
+    const { input } = args;
+    const name = input.name.trim();
+    if (name.length === 0 || name.length > MAX_NAME_LENGTH) throw new BadUserInputError(`name must be 1 to ${MAX_NAME_LENGTH} characters`);
+    const description = input.description?.trim() || null;
+    if (description !== null && description.length > MAX_DESCRIPTION_LENGTH) throw new BadUserInputError(`description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+    const purpose = input.purpose;
+    if (!isPurpose(purpose) || !SEGMENT_PURPOSES.includes(purpose)) throw new BadUserInputError(`purpose must be one of ${SEGMENT_PURPOSES.join(', ')}`);
+    const definition = validateSegmentDefinition(input.definition);
+    const denied = attributesNotAllowedFor(context.services.policy, definition, purpose);
+    if (denied.length > 0) throw new BadUserInputError(`definition.${denied.join(', definition.')} may not be used to select subjects for ${purpose}`);
+    const segment: Document = {
+      _id: `seg_${randomBytes(8).toString('hex')}`,
+      name, description, purpose, definition,
+      createdAt: new Date().toISOString(),
+      createdBy: context.caller?.sub ?? null,
+    };
+    await context.services.store.collection('segments').insertOne(segment);
+    context.audit.record({
+      operation: 'Mutation.createSegment', subjectIds: [], fields: definitionCoordinates(definition), decision: 'ALLOW',
+      detail: { segmentId: segment._id, purpose },
+    });
+    return segment;
+  },
+};
+
+/** Segment fields that are not plain properties of the stored document. */
+export const segmentFields = {
+  id: (segment: Document) => segment._id,
+
+  members: async (segment: Document, args: { first?: number | null; after?: string | null }, context: GatewayContext) => {
+    const first = args.first ?? 50;
+    const max = context.services.config.maxPageSize;
+    if (!Number.isInteger(first) || first < 0 || first > max) throw new BadUserInputError(`first must be between 0 and ${max}`);
+    const { definition, purpose } = storedSegment(segment);
+    // Selecting is reading: the caller must be able to see the selected attributes for this purpose.
+    const visible = restrictFilterToVisible(context.services.policy, context.privacy, definitionCoordinates(definition));
+    const base = audienceFilter(definition, purpose, new Date(), visible);
+    const pageFilter: Filter = args.after ? { $and: [base, { _id: { $gt: decodeCursor(args.after) } }] } : base;
+    const customers = context.services.store.collection<CustomerDocument>('customers');
+    const [page, totalCount] = await Promise.all([
+      first === 0 ? Promise.resolve([]) : customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 }),
+      customers.countDocuments(base),
+    ]);
+    const nodes = page.slice(0, first);
+    for (const node of nodes) context.loaders.customer.prime(node._id, node);
+    const edges = nodes.map((node) => ({ cursor: encodeCursor(node._id), node }));
+    return { edges, pageInfo: { hasNextPage: page.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+  },
+};

@@ -5,12 +5,14 @@
  * Shield's generator wraps every field of every object type with the fallback rule, which costs a
  * promise per field on large lists; we keep only the root-type middleware, because no other field is
  * reachable without first passing a root rule and the per-value decisions happen in the @pii wrappers.
+ * The exception is data: a non-root coordinate listed in OPERATIONS (e.g. `Segment.members`, records
+ * reachable from an object partners may read) gets its own rule, and only that field is wrapped.
  * Options follow DESIGN.md: fallbackRule deny, allowExternalErrors false, our error codes.
  */
 import { applyMiddleware, type IMiddlewareFieldMap } from 'graphql-middleware';
 import { allow, deny, rule, shield, type IRule } from 'graphql-shield';
-import { GraphQLSchema, type GraphQLObjectType } from 'graphql';
-import { ForbiddenError, GatewayError, PurposeRequiredError, UnauthenticatedError } from '../errors';
+import { GraphQLSchema, isObjectType, type GraphQLObjectType } from 'graphql';
+import { ForbiddenError, GatewayError, PurposeNotAllowedError, PurposeRequiredError, UnauthenticatedError } from '../errors';
 import { OPERATIONS, type OperationRule } from '../policy/operations';
 import type { Caller, Failure } from '../policy/types';
 import type { Purpose } from '../policy/purposes';
@@ -31,8 +33,16 @@ function refuse(context: GateContext, failure: Failure, error: GatewayError): Ga
   return error;
 }
 
+/** The value at `args.a.b` / `parent.a` for a rule's `purposeOf`; undefined when absent. */
+function valueAt(path: string, args: Record<string, unknown>, parent: unknown): unknown {
+  const [root, ...keys] = path.split('.');
+  let value: unknown = root === 'args' ? args : root === 'parent' ? parent : undefined;
+  for (const key of keys) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
 /** The gate decision for one operation: true, or the error to return. Pure apart from recording. */
-export function checkOperation(coordinate: string, operation: OperationRule, context: GateContext, args: Record<string, unknown>): true | GatewayError {
+export function checkOperation(coordinate: string, operation: OperationRule, context: GateContext, args: Record<string, unknown>, parent?: unknown): true | GatewayError {
   if (operation.roles === 'public') return true;
   const caller = context.caller;
   if (caller === null) return refuse(context, { kind: 'unauthenticated', coordinate }, new UnauthenticatedError());
@@ -49,6 +59,10 @@ export function checkOperation(coordinate: string, operation: OperationRule, con
   if (caller.role === 'customer' && operation.ownSubjectArg !== undefined && args[operation.ownSubjectArg] !== caller.sub) {
     return refuse(context, { kind: 'not-own-subject', coordinate }, new ForbiddenError(`${coordinate}: a customer may act on its own record only`));
   }
+  // The object names its own purpose: the stated one must be it (a missing value never matches).
+  if (operation.purposeOf !== undefined && (context.purpose === null || valueAt(operation.purposeOf, args, parent) !== context.purpose)) {
+    return refuse(context, { kind: 'purpose-required', coordinate }, new PurposeNotAllowedError(`${coordinate} is only available for the purpose its object names`));
+  }
   return true;
 }
 
@@ -56,6 +70,31 @@ function rootTypes(schema: GraphQLSchema): GraphQLObjectType[] {
   return [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter(
     (type): type is GraphQLObjectType => type !== null && type !== undefined,
   );
+}
+
+function gateRule(coordinate: string, operation: OperationRule): IRule {
+  return operation.roles === 'public'
+    ? (allow as unknown as IRule)
+    : rule(`gate:${coordinate}`, { cache: 'no_cache' })((parent, args: Record<string, unknown>, context: GateContext) =>
+      checkOperation(coordinate, operation, context, args, parent));
+}
+
+/**
+ * Rules for the non-root coordinates OPERATIONS lists (e.g. `Segment.members`: a readable object that
+ * leads to records). Only the listed fields are gated; the type's other fields keep no middleware.
+ */
+function addNonRootRules(schema: GraphQLSchema, tree: Record<string, Record<string, IRule>>): void {
+  const roots = new Set(rootTypes(schema).map((type) => type.name));
+  for (const [coordinate, operation] of Object.entries(OPERATIONS)) {
+    const [typeName, fieldName, ...rest] = coordinate.split('.');
+    if (typeName === undefined || fieldName === undefined || rest.length > 0) throw new OperationTableError(`${coordinate} is not a Type.field coordinate`);
+    if (roots.has(typeName) || ['Query', 'Mutation', 'Subscription'].includes(typeName)) continue;
+    const type = schema.getType(typeName);
+    if (!isObjectType(type) || type.getFields()[fieldName] === undefined) {
+      throw new OperationTableError(`${coordinate} in the operations table is not a field of the schema`);
+    }
+    (tree[typeName] ??= {})[fieldName] = gateRule(coordinate, operation);
+  }
 }
 
 /** Rule tree for every root field; throws when a root field has no entry in OPERATIONS. */
@@ -67,13 +106,11 @@ export function buildRuleTree(schema: GraphQLSchema): Record<string, Record<stri
       const coordinate = `${type.name}.${fieldName}`;
       const operation = OPERATIONS[coordinate];
       if (operation === undefined) throw new OperationTableError(`${coordinate} has no entry in the operations table (policy/operations.ts)`);
-      fields[fieldName] = operation.roles === 'public'
-        ? (allow as unknown as IRule)
-        : rule(`gate:${coordinate}`, { cache: 'no_cache' })((_parent, args: Record<string, unknown>, context: GateContext) =>
-          checkOperation(coordinate, operation, context, args));
+      fields[fieldName] = gateRule(coordinate, operation);
     }
     tree[type.name] = fields;
   }
+  addNonRootRules(schema, tree);
   return tree;
 }
 
@@ -87,10 +124,12 @@ export function applyShield(schema: GraphQLSchema): GraphQLSchema {
     fallbackError: (thrown) => (thrown instanceof GatewayError ? thrown : new ForbiddenError()),
   });
   const fullMap = generator.generate(schema) as IMiddlewareFieldMap;
+  // Keep only the middleware of the fields the tree names (all root fields, listed non-root ones).
   const rootOnly: IMiddlewareFieldMap = {};
-  for (const typeName of Object.keys(tree)) {
-    const typeMiddleware = fullMap[typeName];
-    if (typeMiddleware !== undefined) rootOnly[typeName] = typeMiddleware;
+  for (const [typeName, fields] of Object.entries(tree)) {
+    const typeMiddleware = fullMap[typeName] as Record<string, unknown> | undefined;
+    if (typeMiddleware === undefined) continue;
+    rootOnly[typeName] = Object.fromEntries(Object.keys(fields).map((field) => [field, typeMiddleware[field]])) as IMiddlewareFieldMap[string];
   }
   return applyMiddleware(schema, rootOnly);
 }

@@ -14,6 +14,12 @@ export interface OperationRule {
   partnerScope?: string;
   /** For role `customer`: the argument that must equal the caller's own id. */
   ownSubjectArg?: string;
+  /**
+   * Purpose limitation for objects that name their own purpose: the request's purpose must equal the
+   * value at this path, `args.<path>` in the field's arguments or `parent.<path>` in the parent object
+   * (else PURPOSE_NOT_ALLOWED). A segment's members are listed, and a segment created, only for its purpose.
+   */
+  purposeOf?: `args.${string}` | `parent.${string}`;
 }
 
 const STAFF_READERS: readonly Role[] = ['privacy_officer', 'marketer', 'analyst'];
@@ -32,10 +38,13 @@ export const OPERATIONS: Readonly<Record<string, OperationRule>> = {
   'Query.complianceSummary': { roles: ['privacy_officer'], purpose: true },
   'Query.partners': { roles: ['privacy_officer'], purpose: true },
   'Mutation.setConsent': { roles: ['customer', 'support', 'privacy_officer'], purpose: false, ownSubjectArg: 'customerId' },
-  'Mutation.createSegment': { roles: STAFF_READERS, purpose: true },
+  'Mutation.createSegment': { roles: STAFF_READERS, purpose: true, purposeOf: 'args.input.purpose' },
   'Mutation.eraseCustomer': { roles: ['privacy_officer', 'customer'], purpose: false, ownSubjectArg: 'id' },
   'Mutation.exportCustomerData': { roles: ['privacy_officer', 'customer'], purpose: false, ownSubjectArg: 'id' },
   'Mutation.rectifyCustomer': { roles: ['privacy_officer', 'support'], purpose: false },
   'Mutation.registerPartner': { roles: ['privacy_officer'], purpose: true },
   'Mutation.revokePartner': { roles: ['privacy_officer'], purpose: true },
+  // Non-root coordinates: gated like root fields because they reach records from a readable parent.
+  // Partners and support may read segments but never their members (records).
+  'Segment.members': { roles: STAFF_READERS, purpose: true, purposeOf: 'parent.purpose' },
 };
