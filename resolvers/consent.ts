@@ -1,2 +1,47 @@
-/** consent operations (filled in by its issue). */
-export const consentMutations = {};
+/**
+ * Consent operations: data access only. Who may call them is decided by the gate
+ * (policy/operations.ts: the subject for its own id, support, the privacy officer); the rules of a
+ * valid choice live in src/privacy/consent.ts.
+ */
+import type { GatewayContext } from '../src/context';
+import { invariant } from '../src/errors';
+import { assertConsentGoverns, consentSource, recordConsent, type ConsentView } from '../src/privacy/consent';
+import { consentHistoryLoader, type ConsentEventView } from '../src/privacy/consentHistory';
+import { requireActiveSubject } from '../src/privacy/subjects';
+import type { ConsentStatus, Purpose } from '../src/policy/purposes';
+import type { CustomerDocument } from '../src/store/seed';
+
+interface SetConsentArgs {
+  customerId: string;
+  purpose: Purpose;
+  status: ConsentStatus;
+  source?: string | null;
+}
+
+export const consentMutations = {
+  setConsent: async (_: unknown, args: SetConsentArgs, context: GatewayContext): Promise<ConsentView> => {
+    const caller = context.caller;
+    invariant(caller !== null, 'the gate admits setConsent only with a caller');
+    assertConsentGoverns(args.purpose);
+    const source = consentSource(args.source, caller.role);
+    await requireActiveSubject(context.loaders, args.customerId);
+    const consent = await recordConsent(context.services.store, {
+      subjectId: args.customerId, purpose: args.purpose, status: args.status, source, actor: caller.sub, actorRole: caller.role,
+    });
+    context.loaders.customer.clear(args.customerId);
+    context.audit.record({
+      operation: 'Mutation.setConsent',
+      subjectIds: [args.customerId],
+      fields: ['Customer.consents'],
+      decision: 'ALLOW',
+      detail: { purpose: args.purpose, source, onBehalf: caller.role !== 'customer' },
+    });
+    return consent;
+  },
+};
+
+/** Customer.consentHistory: batched per request; enforcement (it is @pii) decides who sees it. */
+export const customerConsentFields = {
+  consentHistory: (customer: CustomerDocument, _: unknown, context: GatewayContext): Promise<ConsentEventView[]> =>
+    consentHistoryLoader(context.services.store, context.loaders).load(customer._id),
+};

@@ -1,6 +1,7 @@
 /** All resolvers, one file per type. A resolver for a field the schema lacks fails start-up. */
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { Customer } from './Customer';
+import { customerConsentFields } from './consent';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
 import { Segment } from './Segment';
@@ -11,7 +12,7 @@ export const resolvers = {
   JSON: JSONResolver,
   Query,
   Mutation,
-  Customer,
+  Customer: { ...Customer, ...customerConsentFields },
   Segment,
   Partner,
 };
