@@ -21,6 +21,8 @@ export interface Config {
   jwtSecret: string;
   /** HMAC key for pseudonyms (PSEUDONYMIZE redaction). */
   pseudonymKey: string;
+  /** Encryption at rest of personal data (src/crypto, src/store/encryptedStore.ts). */
+  encryption: EncryptionConfig;
   /** Embedded store's directory (ignored with MONGODB_URI). */
   dataDir: string;
   /** MongoDB connection string; unset means the embedded store. */
@@ -43,12 +45,26 @@ export interface Config {
   warnings: string[];
 }
 
+/** Keys for encryption at rest. Each secret is a string of at least 32 bytes (production refuses less). */
+export interface EncryptionConfig {
+  /** ENCRYPTION (default `on`): `off` stores personal data in clear; development/test only, for measuring its cost. */
+  enabled: boolean;
+  /** MASTER_KEY: wraps every subject's data key. */
+  masterKey: string;
+  /** MASTER_KEY_PREVIOUS: the master key being rotated away from; accepted for unwrapping only (`npm run rotate-keys`). */
+  previousMasterKey: string | undefined;
+  /** BLIND_INDEX_KEY: HMAC key of the email blind index; must differ from MASTER_KEY. */
+  blindIndexKey: string;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
 const DEV_PSEUDONYM_KEY = 'dev-only-pseudonym-key-change-me-0123456789ab';
+const DEV_MASTER_KEY = 'dev-only-master-key-change-me-0123456789abcdef';
+const DEV_BLIND_INDEX_KEY = 'dev-only-blind-index-key-change-me-0123456789';
 const MIN_SECRET_BYTES = 32;
 
 type Env = Record<string, string | undefined>;
@@ -74,6 +90,24 @@ function secret(env: Env, name: string, devValue: string, nodeEnv: NodeEnv, warn
   if (nodeEnv === 'production') throw new ConfigError(`${name} is required in production (at least ${MIN_SECRET_BYTES} bytes)`);
   warnings.push(`${name} not set: using the development value (never use it in production)`);
   return devValue;
+}
+
+function encryptionConfig(env: Env, nodeEnv: NodeEnv, warnings: string[]): EncryptionConfig {
+  const switchRaw = (env.ENCRYPTION ?? 'on').trim().toLowerCase();
+  if (switchRaw !== 'on' && switchRaw !== 'off') throw new ConfigError(`ENCRYPTION must be on or off, got "${env.ENCRYPTION}"`);
+  if (switchRaw === 'off') {
+    if (nodeEnv === 'production') throw new ConfigError('ENCRYPTION=off is refused in production: personal data must be encrypted at rest');
+    warnings.push('ENCRYPTION=off: personal data is stored in clear (for measurements only)');
+  }
+  const masterKey = secret(env, 'MASTER_KEY', DEV_MASTER_KEY, nodeEnv, warnings);
+  const blindIndexKey = secret(env, 'BLIND_INDEX_KEY', DEV_BLIND_INDEX_KEY, nodeEnv, warnings);
+  if (blindIndexKey === masterKey) {
+    if (nodeEnv === 'production') throw new ConfigError('BLIND_INDEX_KEY must differ from MASTER_KEY');
+    warnings.push('BLIND_INDEX_KEY equals MASTER_KEY; production would refuse it');
+  }
+  const previousRaw = env.MASTER_KEY_PREVIOUS;
+  const previousMasterKey = previousRaw === undefined || previousRaw === '' ? undefined : secret(env, 'MASTER_KEY_PREVIOUS', '', nodeEnv, warnings);
+  return { enabled: switchRaw === 'on', masterKey, previousMasterKey, blindIndexKey };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -109,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     exposeErrorDetails: nodeEnv === 'development' && env.EXPOSE_ERRORS === '1',
     jwtSecret: secret(env, 'JWT_SECRET', DEV_JWT_SECRET, nodeEnv, warnings),
     pseudonymKey: secret(env, 'PSEUDONYM_KEY', DEV_PSEUDONYM_KEY, nodeEnv, warnings),
+    encryption: encryptionConfig(env, nodeEnv, warnings),
     dataDir: env.DATA_DIR ?? join(process.cwd(), '.data'),
     mongodbUri,
     mongodbDb: env.MONGODB_DB ?? 'privacy_gateway',

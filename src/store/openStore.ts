@@ -1,11 +1,22 @@
-/** Chooses the backend from the config: MongoDB with MONGODB_URI, else the embedded store (seeded on first start). */
+/**
+ * Chooses the backend from the config: MongoDB with MONGODB_URI, else the embedded store (seeded on
+ * first start). Whatever the backend, it is returned wrapped in encryption at rest (unless
+ * ENCRYPTION=off), and the demo seed goes through that wrapper so seeded personal data is encrypted.
+ */
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { checkEncryptionMode, createEncryptedStore, markEncrypted } from '../crypto/storeEncryption';
 import { EmbeddedStore } from './embedded';
 import type { Store } from './port';
 import { seedStore } from './seed';
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
+  const backend = await openBackend(config, logger);
+  await checkEncryptionMode(backend, config.encryption.enabled);
+  return config.encryption.enabled ? createEncryptedStore(backend, config, logger) : backend;
+}
+
+async function openBackend(config: Config, logger: Logger): Promise<Store> {
   if (config.mongodbUri !== undefined) {
     const { MongoStore } = await import('./mongo');
     return MongoStore.connect({ uri: config.mongodbUri, dbName: config.mongodbDb, logger });
@@ -15,7 +26,8 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
     dataDir: config.dataDir,
     seed: async (fresh) => {
       logger.info({ customers: config.demoCustomers }, 'empty data directory: seeding the demo data set');
-      await seedStore(fresh, config.demoCustomers);
+      if (config.encryption.enabled) await markEncrypted(fresh);
+      await seedStore(config.encryption.enabled ? createEncryptedStore(fresh, config, logger) : fresh, config.demoCustomers);
     },
     onWarning: (message) => logger.warn(message),
   });

@@ -1,0 +1,52 @@
+/**
+ * Puts encryption at rest around a freshly opened backend, from the config: the master keyring,
+ * the email blind index, the encrypted field list compiled from the schema, and a log line (no
+ * value) for every value that fails to decrypt.
+ *
+ * A marker document in `meta` (`_id: "encryption"`) records that a store's customers are encrypted,
+ * so a store is never read in the wrong mode: an encrypted store opened with ENCRYPTION=off, or a
+ * store holding customers written in clear opened with encryption on, refuses to start.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { EncryptedStore } from '../store/encryptedStore';
+import { StoreError, type Document, type Store } from '../store/port';
+import { createEmailBlindIndexer } from './blindIndex';
+import { ENCRYPTED_PREFIX } from './envelope';
+import { encryptedFieldsFromSchema, type EncryptedFieldMap } from './encryptedFields';
+import { MasterKeyring } from './masterKeys';
+
+const MARKER_ID = 'encryption';
+
+export function createEncryptedStore(inner: Store, config: Pick<Config, 'encryption'>, logger: Logger, fields: EncryptedFieldMap = encryptedFieldsFromSchema()): EncryptedStore {
+  const { masterKey, previousMasterKey, blindIndexKey } = config.encryption;
+  return new EncryptedStore(inner, {
+    keyring: new MasterKeyring(masterKey, previousMasterKey),
+    emailBlindIndex: createEmailBlindIndexer(blindIndexKey),
+    fields,
+    onDecryptFailure: (failure) => logger.error(failure, 'a stored value could not be decrypted; returned as null'),
+  });
+}
+
+/** Records that this (empty or about-to-be-seeded) store keeps its customers encrypted. */
+export async function markEncrypted(store: Store): Promise<void> {
+  await store.collection('meta').updateOne(
+    { _id: MARKER_ID },
+    { $setOnInsert: { scheme: ENCRYPTED_PREFIX, since: new Date().toISOString() } },
+    { upsert: true },
+  );
+}
+
+/** Refuses to run a store in a mode other than the one its customers were written in. */
+export async function checkEncryptionMode(inner: Store, enabled: boolean): Promise<void> {
+  const marker = await inner.collection<Document>('meta').findOne({ _id: MARKER_ID });
+  if (!enabled) {
+    if (marker !== null) throw new StoreError('this store holds encrypted personal data: ENCRYPTION=off cannot read it (use a fresh DATA_DIR or database to measure without encryption)');
+    return;
+  }
+  if (marker !== null) return;
+  if ((await inner.collection('customers').countDocuments({})) > 0) {
+    throw new StoreError('this store holds customers written without encryption at rest: start from a fresh DATA_DIR or database, or reseed it');
+  }
+  await markEncrypted(inner);
+}
