@@ -5,7 +5,7 @@
  * contextCreationDidFail; they never reach the request hooks.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
+import { Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type { GatewayContext, GatewayServices } from '../context';
 import { ErrorCode, isKnownCode } from '../errors';
 import { metricsFor } from './metricsFor';
@@ -14,6 +14,13 @@ import { metricsFor } from './metricsFor';
 function codeOf(extensions: Record<string, unknown> | undefined): ErrorCode {
   const code = extensions?.code;
   return isKnownCode(code) ? code : ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
+/** query / mutation / subscription; from the parsed document when validation failed; else unknown. */
+function operationTypeOf(operation: OperationDefinitionNode | undefined, document: DocumentNode | undefined): string {
+  if (operation !== undefined) return operation.operation;
+  const definitions = (document?.definitions ?? []).filter((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  return definitions.length === 1 ? (definitions[0] as OperationDefinitionNode).operation : 'unknown';
 }
 
 export function metricsPlugin(services: GatewayServices): ApolloServerPlugin<GatewayContext> {
@@ -26,8 +33,8 @@ export function metricsPlugin(services: GatewayServices): ApolloServerPlugin<Gat
     async requestDidStart() {
       const stopTimer = metrics.latency.startTimer();
       return {
-        async willSendResponse({ contextValue, response, operation }) {
-          const operationType = operation?.operation ?? 'unknown';
+        async willSendResponse({ contextValue, response, operation, document }) {
+          const operationType = operationTypeOf(operation ?? undefined, document ?? undefined);
           stopTimer({ operation_type: operationType });
           const errors: readonly GraphQLFormattedError[] = response.body.kind === 'single' ? response.body.singleResult.errors ?? [] : [];
           metrics.requests.inc({ operation_type: operationType, status: errors.length > 0 ? 'error' : 'ok' });
