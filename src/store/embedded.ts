@@ -20,9 +20,39 @@ function indexKey(value: unknown): IndexKey | null {
   return null;
 }
 
+/**
+ * Deep copy of a stored document. Documents are JSON-shaped (they round-trip through the log), so
+ * plain objects and arrays are copied by hand — several times faster than structuredClone on the
+ * hot path (a page of 100 customers per request); anything else (Date, Buffer, ...) still goes
+ * through structuredClone.
+ */
 function clone<T>(value: T): T {
-  return structuredClone(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(clone) as T;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = clone((value as Record<string, unknown>)[key]);
+  return copy as T;
 }
+
+/** A cache key for a filter made only of JSON values and free of time-dependent variables; else null. */
+function countCacheKey(filter: Filter): string | null {
+  let plain = true;
+  const json = JSON.stringify(filter, (_key, value: unknown) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) plain = false;
+    } else if (typeof value === 'function' || typeof value === 'bigint' || typeof value === 'undefined' || (typeof value === 'string' && value.startsWith('$$'))) {
+      plain = false;
+    }
+    return value;
+  });
+  return plain ? json : null;
+}
+
+/** Distinct filters whose counts are remembered between writes (a page's totalCount is asked on every page). */
+const MAX_CACHED_COUNTS = 256;
 
 /** The equality values a top-level filter term pins a field to, or null when it does not. */
 function pinnedValues(term: unknown): unknown[] | null {
@@ -50,6 +80,8 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   private readonly docs = new Map<string, T>();
   private sortedIds: string[] | null = null;
   private readonly indexes = new Map<string, Map<IndexKey, Set<string>>>();
+  /** countDocuments answers by filter; emptied by every change to this collection. */
+  private readonly counts = new Map<string, number>();
 
   constructor(readonly name: CollectionName, private readonly persist: (records: LogRecord[]) => Promise<void>, indexedFields: readonly string[]) {
     for (const field of indexedFields) this.indexes.set(field, new Map());
@@ -73,6 +105,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   }
 
   private put(doc: T): void {
+    this.counts.clear();
     const previous = this.docs.get(doc._id);
     if (previous !== undefined) this.unindex(previous);
     else this.sortedIds = null;
@@ -83,6 +116,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   private remove(id: string): void {
     const previous = this.docs.get(id);
     if (previous === undefined) return;
+    this.counts.clear();
     this.unindex(previous);
     this.docs.delete(id);
     this.sortedIds = null;
@@ -160,9 +194,16 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
 
   async countDocuments(filter: Filter): Promise<number> {
     if (Object.keys(filter).length === 0) return this.docs.size;
+    const key = countCacheKey(filter);
+    const cached = key === null ? undefined : this.counts.get(key);
+    if (cached !== undefined) return cached;
     const query = new Query(filter);
     let count = 0;
     for (const doc of this.candidates(filter)) if (query.test(doc)) count += 1;
+    if (key !== null) {
+      if (this.counts.size >= MAX_CACHED_COUNTS) this.counts.clear();
+      this.counts.set(key, count);
+    }
     return count;
   }
 

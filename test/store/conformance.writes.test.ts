@@ -120,6 +120,24 @@ describe.each(BACKENDS)('store conformance (writes): $name', (backend) => {
     expect(await people().countDocuments({})).toBe(0);
   });
 
+  it('countDocuments reflects every write at once (no stale count after insert, update or delete)', async () => {
+    const granted = { 'consents.MARKETING.status': 'GRANTED' };
+    expect(await people().countDocuments(granted)).toBe(2);
+    await people().insertOne({ _id: 'n20', consents: { MARKETING: { status: 'GRANTED' } } });
+    expect(await people().countDocuments(granted)).toBe(3);
+    await people().updateOne({ _id: 'c01' }, { $set: { 'consents.MARKETING.status': 'DENIED' } });
+    expect(await people().countDocuments(granted)).toBe(2);
+    await people().deleteMany({ _id: { $in: ['c04', 'n20'] } });
+    expect(await people().countDocuments(granted)).toBe(0);
+  });
+
+  it('countDocuments with different regular expressions gives each its own answer', async () => {
+    expect(await people().countDocuments({ email: { $regex: '^a' } })).toBe(1);
+    expect(await people().countDocuments({ email: { $regex: '^[bc]' } })).toBe(2);
+    expect(await people().countDocuments({ email: /^d/ })).toBe(1);
+    expect(await people().countDocuments({ email: /example/ })).toBe(4);
+  });
+
   it('a stored document is a copy: changing the inserted object afterwards changes nothing', async () => {
     const doc: Document = { _id: 'n9', tags: ['a'] };
     await people().insertOne(doc);
