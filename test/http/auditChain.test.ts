@@ -16,6 +16,7 @@ import { createGateway, type Gateway } from '../../src/server';
 import { mintToken, secretKey } from '../../src/auth/tokens';
 import { openStore } from '../../src/store/openStore';
 import type { Collection, Store } from '../../src/store/port';
+import { hashAuditEvent, type AuditEventDocument } from '../../src/audit/auditEvent';
 import { roleTokens, startTestGateway, type TestGateway } from '../helpers/gateway';
 
 const run = promisify(execFile);
@@ -60,10 +61,10 @@ describe('a clean chain', () => {
 
 describe('tampering with stored events', () => {
   let gw: TestGateway;
-  let audit: Collection;
+  let audit: Collection<AuditEventDocument>;
   beforeAll(async () => {
     gw = await startTestGateway({ customers: 60, dataDir: mkdtempSync(join(tmpdir(), 'pg-audit-chain-')) });
-    audit = gw.store.collection('audit');
+    audit = gw.store.collection<AuditEventDocument>('audit');
     await traffic(gw, 20);
   });
   afterAll(async () => {
@@ -81,10 +82,9 @@ describe('tampering with stored events', () => {
   });
 
   it('an edit that also recomputes the event hash breaks the next link (PREVIOUS_HASH_MISMATCH)', async () => {
-    const { hashAuditEvent } = await import('../../src/audit/auditEvent');
     const victim = (await audit.find({}, { sort: { _id: 1 }, skip: 3, limit: 1 }))[0]!;
     const forged = { ...victim, actor: 'innocent-bystander' };
-    forged.hash = hashAuditEvent(forged as never);
+    forged.hash = hashAuditEvent(forged);
     await audit.replaceOne({ _id: victim._id }, forged);
     const report = await chainReport(gw);
     expect(report).toMatchObject({ ok: false, firstBrokenAt: { sequence: victim.seq + 1, reason: 'PREVIOUS_HASH_MISMATCH' } });
