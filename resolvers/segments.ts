@@ -13,7 +13,7 @@ import {
   SEGMENT_PURPOSES, validateSegmentDefinition, type SegmentDefinition,
 } from '../src/privacy/segmentFilter';
 import {
-  computeSegmentReport, DIMENSION_COORDINATES, MAX_REPORT_DIMENSIONS, secureRng, type ReportDimension,
+  computeSegmentReport, DIMENSION_COORDINATES, MAX_REPORT_DIMENSIONS, type ReportDimension,
 } from '../src/privacy/segmentReport';
 import type { Document, Filter } from '../src/store/port';
 import type { CustomerDocument } from '../src/store/seed';
@@ -72,7 +72,8 @@ export const segmentQueries = {
     const customers = context.services.store.collection<CustomerDocument>('customers');
     const now = new Date();
     const report = await computeSegmentReport((pipeline) => customers.aggregate(pipeline), {
-      match: audienceFilter(definition, purpose, now), groupBy: args.groupBy, k, epsilon, rng: secureRng, now,
+      match: audienceFilter(definition, purpose, now), groupBy: args.groupBy, k, epsilon, now,
+      noiseKey: context.services.config.pseudonymKey, noiseContext: `${segment._id}|${purpose}`,
     });
     context.audit.record({
       operation: 'Query.segmentReport',

@@ -11,9 +11,10 @@
  *    groups" never yields one suppressed group, nor any figure below k. The total is reported only
  *    when it is at least k and the suppressed remainder is 0 or at least k.
  * 3. Optional Laplace noise (REPORT_EPSILON) on the published figures; suppression is decided on the
- *    true counts before noise.
+ *    true counts before noise. The noise is keyed (a secret and the report's true content), so the
+ *    same report over the same data always gets the same noise and repeated asking cannot average it away.
  */
-import { webcrypto } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Coordinate } from '../policy/types';
 import type { Filter } from '../store/port';
 
@@ -170,11 +171,20 @@ function roundMoney(value: number | null): number | null {
 /** A uniform random number in [0, 1). Injectable so tests can fix the noise. */
 export type Rng = () => number;
 
-/** Cryptographically strong uniform [0, 1): noise an attacker can predict protects nothing. */
-export const secureRng: Rng = () => {
-  const [high, low] = webcrypto.getRandomValues(new Uint32Array(2)) as unknown as [number, number];
-  return ((high >>> 5) * 67_108_864 + (low >>> 6)) / 9_007_199_254_740_992;
-};
+/**
+ * A keyed deterministic stream of uniforms (HMAC-SHA256 in counter mode). Seeded from a secret key and
+ * the report's true content, it gives the same noise for the same report over the same data: asking
+ * again and averaging does not wash the noise out, and without the key the noise is unpredictable.
+ */
+export function keyedRng(key: string, material: string): Rng {
+  const seed = createHmac('sha256', key).update('segment-report-noise\0').update(material).digest();
+  let counter = 0;
+  return () => {
+    const block = createHmac('sha256', seed).update(String(counter)).digest();
+    counter += 1;
+    return block.readUIntBE(0, 6) / 2 ** 48;
+  };
+}
 
 /** One sample of Laplace(0, scale) by inverse transform. */
 export function laplace(scale: number, rng: Rng): number {
@@ -208,7 +218,9 @@ export interface SegmentReportInput {
   k: number;
   /** REPORT_EPSILON; undefined = exact figures. */
   epsilon: number | undefined;
-  rng: Rng;
+  /** Secret for the keyed noise, and what identifies the report (segment, purpose). */
+  noiseKey: string;
+  noiseContext: string;
   now: Date;
 }
 
@@ -226,5 +238,6 @@ export async function computeSegmentReport(
   // Without overlap the groups partition the audience, so the total is their sum.
   const total = counted === null ? rows.reduce((sum, row) => sum + row.count, 0) : Number(counted[0]?.subjects ?? 0);
   const report = protectGroups(rows, total, input.k, overlapping);
-  return input.epsilon === undefined ? report : addNoise(report, input.epsilon, input.rng);
+  if (input.epsilon === undefined) return report;
+  return addNoise(report, input.epsilon, keyedRng(input.noiseKey, JSON.stringify([input.noiseContext, input.groupBy, rows, total])));
 }
