@@ -40,9 +40,29 @@ export interface Config {
   bodyLimitBytes: number;
   /** Largest `first` on any connection. */
   maxPageSize: number;
+  /** Pre-execution query limits (QUERY_TOO_COMPLEX above them); see validation/queryLimits.ts. */
+  queryLimits: QueryLimitsConfig;
+  /** Fastify connection and request timeouts in ms: a slow or stalled client is cut off after this. */
+  requestTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Development secrets were substituted; logged once at start. */
   warnings: string[];
+}
+
+/** Query limits, checked before execution. Defaults allow every legitimate query of this schema. */
+export interface QueryLimitsConfig {
+  /** MAX_QUERY_DEPTH (default 12): deepest field nesting, introspection included (GraphiQL's introspection query needs 11). */
+  maxDepth: number;
+  /** MAX_QUERY_ALIASES (default 15): aliases per operation; alias bombs repeat one expensive field under many names. */
+  maxAliases: number;
+  /** MAX_QUERY_TOKENS (default 2000): lexer tokens per document, checked while parsing; stops huge documents early. */
+  maxTokens: number;
+  /** MAX_QUERY_DIRECTIVES (default 20): directives per operation (`@include`, `@skip` repetition bombs). */
+  maxDirectives: number;
+  /** MAX_QUERY_COST (default 50000): estimated fields resolved; a list field multiplies its children by `first` (or LIST_COST_FACTOR). A full page of 500 customers with every field costs about 30000. */
+  maxCost: number;
+  /** LIST_COST_FACTOR (default 10): assumed size of a list field that has no `first` argument. */
+  listCostFactor: number;
 }
 
 /** Keys for encryption at rest. Each secret is a string of at least 32 bytes (production refuses less). */
@@ -153,6 +173,15 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 50_000_000),
     maxPageSize: 500,
+    queryLimits: {
+      maxDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 2, 1000),
+      maxAliases: integer(env, 'MAX_QUERY_ALIASES', 15, 0, 100_000),
+      maxTokens: integer(env, 'MAX_QUERY_TOKENS', 2000, 50, 1_000_000),
+      maxDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 100_000),
+      maxCost: integer(env, 'MAX_QUERY_COST', 50_000, 10, 100_000_000),
+      listCostFactor: integer(env, 'LIST_COST_FACTOR', 10, 1, 10_000),
+    },
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     logLevel: logLevel as Config['logLevel'],
     warnings,
   };

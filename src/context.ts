@@ -88,10 +88,22 @@ export function resolvePurpose(caller: Caller | null, header: string | undefined
   return stated;
 }
 
-export async function createContext(services: GatewayServices, facts: RequestFacts): Promise<GatewayContext> {
+/** The verified caller (null: no token) with the request's loaders, which already cached its partner. */
+export interface Authenticated {
+  caller: Caller | null;
+  loaders: Loaders;
+}
+
+/** Verifies the bearer token once per request; server.ts needs the caller before it picks the caller's schema. */
+export async function authenticate(services: GatewayServices, authorization: string | undefined): Promise<Authenticated> {
   const loaders = createLoaders(services.store);
-  const token = bearer(facts.authorization);
+  const token = bearer(authorization);
   const caller = token === null ? null : await callerFromClaims(await verifyToken(token, services.jwtKey), loaders);
+  return { caller, loaders };
+}
+
+export async function createContext(services: GatewayServices, facts: RequestFacts, authenticated?: Authenticated): Promise<GatewayContext> {
+  const { caller, loaders } = authenticated ?? await authenticate(services, facts.authorization);
   const purpose = resolvePurpose(caller, facts.purposeHeader);
   return {
     requestId: facts.requestId ?? randomUUID(),

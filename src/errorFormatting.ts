@@ -1,13 +1,26 @@
 /**
- * The one place errors leave the gateway. Our own GatewayErrors keep their code and message (which
- * name coordinates, never values); GraphQL's request errors (parse, validation, variable coercion)
- * become BAD_USER_INPUT; everything else is masked to INTERNAL_SERVER_ERROR with no message detail
- * and no stack, because driver and runtime errors can carry personal data.
+ * The one place GraphQL errors leave the gateway (one formatter per visibility class).
+ *
+ * - Our own GatewayErrors keep their code and message (they name coordinates, never values),
+ *   including those raised inside validation (query limits) or before execution.
+ * - A validation error naming a field hidden from the caller's schema is answered as the gate would:
+ *   FORBIDDEN (or UNAUTHENTICATED without a token), naming only the field the caller typed.
+ * - A document over the token limit, or introspection nested beyond graphql-js's own guard, is
+ *   QUERY_TOO_COMPLEX.
+ * - GraphQL's other request errors (parse, validation, variable coercion, HTTP misuse) become
+ *   BAD_USER_INPUT with every echoed value removed (see clientMessages.ts) and, except for the
+ *   privacy officer, no "Did you mean" suggestions.
+ * - Everything else is masked to INTERNAL_SERVER_ERROR with no detail and no stack, because driver
+ *   and runtime errors can carry personal data. Details show only with NODE_ENV=development and
+ *   EXPOSE_ERRORS=1 (`exposeDetails`).
  */
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
+import { clientMessage } from './clientMessages';
+import { hiddenOperation, type Visibility } from './enforcement/visibleSchema';
 import { ErrorCode, GatewayError } from './errors';
+import { INTROSPECTION_DEPTH_MESSAGE, TOKEN_LIMIT_MESSAGE } from './validation/queryLimits';
 
 /** Apollo's codes for a request the client got wrong. */
 const CLIENT_ERROR_CODES = new Set([
@@ -15,19 +28,47 @@ const CLIENT_ERROR_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
-export function createErrorFormatter(options: { exposeDetails: boolean; logger: Logger }) {
+export interface ErrorFormatterOptions {
+  exposeDetails: boolean;
+  logger: Logger;
+  /** The caller's visibility class and the coordinates hidden from it (per-class servers). */
+  visibility?: Visibility;
+  hidden?: ReadonlySet<string>;
+  /** Keep "Did you mean …" suggestions (privacy officer only). */
+  suggestions?: boolean;
+}
+
+/** Our error, thrown directly or reported from a validation rule (Apollo wraps those). */
+function gatewayErrorIn(error: unknown): GatewayError | null {
+  if (error instanceof GatewayError) return error;
+  if (error instanceof GraphQLError && error.originalError instanceof GatewayError) return error.originalError;
+  return null;
+}
+
+export function createErrorFormatter(options: ErrorFormatterOptions) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const where = {
       ...(formatted.locations ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
     };
-    if (original instanceof GatewayError) {
-      return { message: original.message, ...where, extensions: { code: original.extensions.code } };
+    const ours = gatewayErrorIn(original);
+    if (ours !== null) {
+      return { message: ours.message, ...where, extensions: { code: ours.extensions.code } };
     }
     const apolloCode = formatted.extensions?.code;
+    if (apolloCode === 'GRAPHQL_VALIDATION_FAILED' && options.visibility !== undefined) {
+      const hidden = hiddenOperation(formatted.message, options.visibility, options.hidden ?? new Set());
+      if (hidden !== null) return { message: hidden.message, ...where, extensions: { code: hidden.code } };
+    }
+    if ((apolloCode === 'GRAPHQL_PARSE_FAILED' && TOKEN_LIMIT_MESSAGE.test(formatted.message))
+      || (apolloCode === 'GRAPHQL_VALIDATION_FAILED' && INTROSPECTION_DEPTH_MESSAGE.test(formatted.message))) {
+      return { message: formatted.message.replace(/^Syntax Error: /, ''), ...where, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } };
+    }
     if (typeof apolloCode === 'string' && CLIENT_ERROR_CODES.has(apolloCode)) {
-      return { message: formatted.message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+      const inner = original instanceof GraphQLError ? original.originalError : undefined;
+      const message = options.exposeDetails ? formatted.message : clientMessage(formatted.message, inner?.message, options.suggestions ?? false);
+      return { message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
     options.logger.error({ err: original instanceof Error ? { name: original.name, stack: original.stack } : undefined, path: formatted.path }, 'unexpected error');
     if (options.exposeDetails) {

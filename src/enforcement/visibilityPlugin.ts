@@ -1,0 +1,56 @@
+/**
+ * Apollo plugin for one visibility class: answers a request that names something hidden from the
+ * caller's schema the way the gate answers it (CONTRACT: "A role that may never touch a field or
+ * operation gets FORBIDDEN for it"; no token → UNAUTHENTICATED), not with a bare validation error.
+ *
+ * - A field hidden from this class fails validation ("Cannot query field …"); the error keeps its
+ *   place in the response but gets the gate's HTTP status here and the gate's code and message in
+ *   formatError (errorFormatting.ts, same `hiddenOperation` test), and the denial is recorded for the
+ *   audit like a gate denial.
+ * - An operation type the class has no root for at all (e.g. a mutation without a token) passes
+ *   graphql-js validation and would fail inside execution; it is refused here, before execution.
+ */
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
+import type { GatewayContext } from '../context';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
+import { hiddenOperation, type Visibility } from './visibleSchema';
+
+const ROOT_TYPE_NAMES = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
+
+function statusFor(visibility: Visibility): number {
+  return visibility === 'anonymous' ? 401 : 403;
+}
+
+export function visibilityPlugin(visibility: Visibility, schema: GraphQLSchema, hidden: ReadonlySet<string>): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (operation === undefined || schema.getRootType(operation.operation)) return;
+          const coordinate = ROOT_TYPE_NAMES[operation.operation];
+          if (visibility === 'anonymous') {
+            contextValue.privacy.recordFailure({ kind: 'unauthenticated', coordinate });
+            throw new UnauthenticatedError();
+          }
+          contextValue.privacy.recordFailure({ kind: 'role', coordinate, role: visibility });
+          const error = new ForbiddenError(`Role ${visibility} may not run ${operation.operation} operations`);
+          (error.extensions as Record<string, unknown>).http = { status: 403, headers: new HeaderMap() };
+          throw error;
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors as readonly GraphQLError[]) {
+            if (error.extensions.code !== 'GRAPHQL_VALIDATION_FAILED') continue;
+            const found = hiddenOperation(error.message, visibility, hidden);
+            if (found === null) continue;
+            // Apollo takes the response status from the errors' extensions.http after this hook.
+            (error.extensions as Record<string, unknown>).http = { status: statusFor(visibility), headers: new HeaderMap() };
+            contextValue.privacy?.recordFailure(visibility === 'anonymous'
+              ? { kind: 'unauthenticated', coordinate: found.coordinate }
+              : { kind: 'role', coordinate: found.coordinate, role: visibility });
+          }
+        },
+      };
+    },
+  };
+}
