@@ -65,6 +65,18 @@ export class MasterKeyring {
     return { wrappedKey: encodeSealed(sealed), masterKeyId: this.current.id };
   }
 
+  /** Re-wraps a data key under the current master key (rotation); the data key itself never changes. */
+  rewrap(wrapped: WrappedKey, place: DataKeyPlace): WrappedKey {
+    const master = this.byId.get(wrapped.masterKeyId);
+    if (master === undefined) throw new DecryptionError('data key is wrapped by a master key this keyring does not hold');
+    const dataKey = open(master.key, decodeSealed(wrapped.wrappedKey), wrapAad(place, wrapped.masterKeyId));
+    try {
+      return this.wrap(dataKey, place);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
   /** The data key, ready for use; an unknown master key id or a failed unwrap is a DecryptionError. */
   unwrap(wrapped: WrappedKey, place: DataKeyPlace): AesKey {
     const master = this.byId.get(wrapped.masterKeyId);

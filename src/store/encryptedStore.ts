@@ -117,7 +117,7 @@ class EncryptedCollection<T extends Document> implements Collection<T> {
     return this.strip(await this.decryptAll([doc]), planned.stripId)[0]!;
   }
 
-  countDocuments(filter: Filter): Promise<number> {
+  async countDocuments(filter: Filter): Promise<number> {
     return this.inner.countDocuments(this.translator.filter(filter));
   }
 
