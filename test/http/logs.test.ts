@@ -64,7 +64,7 @@ describe.each(['debug', 'info'])('logs at LOG_LEVEL=%s', (level) => {
     statuses.push(await post(JSON.stringify({ query: `{ customer(email: "${second.email}") { id fullName } }` }), support));
     // GET with the email in the query string, with and without the CSRF preflight header.
     const getQuery = encodeURIComponent(`{ customer(email: "${third.email}") { id email phone } }`);
-    for (const headers of [{ 'apollo-require-preflight': 'true' }, {}]) {
+    for (const headers of [{ 'apollo-require-preflight': 'true' }, {}] as Record<string, string>[]) {
       const response = await fetch(`${url}/graphql?query=${getQuery}`, { headers: { authorization: `Bearer ${support}`, accept: 'application/json', ...headers } });
       statuses.push(response.status);
     }
