@@ -51,7 +51,7 @@ export interface Config {
 
 /** Query limits, checked before execution. Defaults allow every legitimate query of this schema. */
 export interface QueryLimitsConfig {
-  /** MAX_QUERY_DEPTH (default 12): deepest field nesting, introspection included (GraphiQL's introspection query needs 11). */
+  /** MAX_QUERY_DEPTH (default 15): deepest field nesting, introspection included (GraphiQL's introspection query needs 15; data queries of this schema need at most 7). */
   maxDepth: number;
   /** MAX_QUERY_ALIASES (default 15): aliases per operation; alias bombs repeat one expensive field under many names. */
   maxAliases: number;
@@ -174,7 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 100_000, 1_000, 50_000_000),
     maxPageSize: 500,
     queryLimits: {
-      maxDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 2, 1000),
+      maxDepth: integer(env, 'MAX_QUERY_DEPTH', 15, 2, 1000),
       maxAliases: integer(env, 'MAX_QUERY_ALIASES', 15, 0, 100_000),
       maxTokens: integer(env, 'MAX_QUERY_TOKENS', 2000, 50, 1_000_000),
       maxDirectives: integer(env, 'MAX_QUERY_DIRECTIVES', 20, 0, 100_000),
