@@ -116,7 +116,7 @@ describe('setConsent: history and attribution', () => {
     const me = history.body.data?.me;
     expect(me.consents).toContainEqual({ purpose: 'THIRD_PARTY_SHARING', status: 'DENIED', source: 'WRITTEN_REQUEST' });
     const sharing = me.consentHistory.filter((event: { purpose: string }) => event.purpose === 'THIRD_PARTY_SHARING');
-    expect(sharing.slice(-3).map(({ at, policyVersion, ...rest }: Record<string, string>) => {
+    expect(sharing.slice(-3).map(({ at, policyVersion, ...rest }: { at: string; policyVersion: string; [key: string]: string }) => {
       expect(Date.parse(at)).not.toBeNaN();
       expect(policyVersion).toMatch(/\S/);
       return rest;
