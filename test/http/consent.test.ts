@@ -129,6 +129,11 @@ describe('setConsent: history and attribution', () => {
     const seeded = (await consentEvents(gw).find({ subjectId: subject._id }, { sort: { at: 1, _id: 1 } })).slice(0, -3);
     expect(seeded.every((event) => event.at < sharing.at(-3).at)).toBe(true);
     expect(me.consentHistory).toHaveLength(seeded.length + 3);
+    // Each choice is audited: who, in which role, which purpose; never the status chosen.
+    const audited = await gw.store.collection('audit').find({ subjectIds: subject._id, operation: 'Mutation.setConsent' }, { sort: { _id: 1 } });
+    expect(audited.map((event) => [event.actor, event.role, (event.detail as { purpose?: string }).purpose])).toEqual([
+      [subject._id, 'customer', 'THIRD_PARTY_SHARING'], ['sp-1', 'support', 'THIRD_PARTY_SHARING'], ['po-1', 'privacy_officer', 'THIRD_PARTY_SHARING'],
+    ]);
   });
 
   it('consentHistory is personal data: support (SUPPORT) reads it, a marketer gets it redacted to null', async () => {
@@ -212,6 +217,10 @@ describe('Global Privacy Control (Sec-GPC: 1)', () => {
     for (let i = 0; i < 3; i += 1) await gw.gql(ME, { token: own, headers: { 'sec-gpc': '1' } });
     expect(await consentEvents(gw).countDocuments({ subjectId: subject._id })).toBe(eventsBefore + 1);
     expect((await customers(gw).findOne({ _id: subject._id }))?.consents.THIRD_PARTY_SHARING).toEqual(stored?.consents.THIRD_PARTY_SHARING);
+    // Audited once, as the subject's own act.
+    const audited = await gw.store.collection('audit').find({ subjectIds: subject._id, operation: 'Signal.GlobalPrivacyControl' });
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ actor: subject._id, role: 'customer', fields: ['Customer.consents'], decision: 'ALLOW' });
   });
 
   it('a later explicit choice supersedes the signal; the next GPC request records the opt-out again', async () => {
