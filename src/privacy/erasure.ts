@@ -14,6 +14,7 @@ import { BadUserInputError } from '../errors';
 import type { Purpose } from '../policy/purposes';
 import type { Role } from '../policy/roles';
 import type { Policy } from '../policy/types';
+import { cryptoShredSubject } from '../store/encryptedStore';
 import type { Store } from '../store/port';
 import type { ConsentEventDocument, ConsentRecord, CustomerDocument } from '../store/seed';
 import { consentEvent, consentPurposes, consentRecord, ERASURE_SOURCE, type ConsentChange } from './consent';
@@ -40,6 +41,19 @@ export interface ErasureOutcome {
   consentsWithdrawn: Purpose[];
   /** Schema coordinates whose values were removed (for the audit; never the values). */
   erasedFields: string[];
+  /** When the subject's data key was destroyed (crypto-shredding); absent when the store does not encrypt at rest. */
+  keyShreddedAt?: string;
+}
+
+/**
+ * Crypto-shredding: destroys the subject's data key, so every remaining copy of its encrypted values
+ * (the store's history, backups) can no longer be decrypted; the tombstone records when.
+ */
+async function shredSubjectKey(store: Store, subjectId: string): Promise<string | undefined> {
+  const shredded = await cryptoShredSubject(store, subjectId);
+  if (shredded === null) return undefined;
+  await store.collection<CustomerDocument>('customers').updateOne({ _id: subjectId }, { $set: { keyShreddedAt: shredded.keyShreddedAt } });
+  return shredded.keyShreddedAt;
 }
 
 /**
@@ -76,7 +90,11 @@ export async function eraseSubject(deps: { store: Store; policy: Policy }, reque
   const events = deps.store.collection<ConsentEventDocument>('consentEvents');
   const customer = await customers.findOne({ _id: request.subjectId });
   if (customer === null) throw new BadUserInputError('No customer with this id');
-  if (typeof customer.erasedAt === 'string') return alreadyErased(customer as CustomerDocument & { erasedAt: string });
+  if (typeof customer.erasedAt === 'string') {
+    // An erasure interrupted between its tombstone and the shredding is completed by the retry.
+    if (customer.keyShreddedAt === undefined) await shredSubjectKey(deps.store, request.subjectId);
+    return alreadyErased(customer as CustomerDocument & { erasedAt: string });
+  }
 
   const erasedAt = now.toISOString();
   const withdrawn = consentPurposes();
@@ -103,6 +121,10 @@ export async function eraseSubject(deps: { store: Store; policy: Policy }, reque
     if (current !== null && typeof current.erasedAt === 'string') return alreadyErased(current as CustomerDocument & { erasedAt: string });
     throw new BadUserInputError('No customer with this id');
   }
-  // At-rest encryption: delete the subject's data key here (crypto-shredding), after the tombstone is durable.
-  return { customerId: request.subjectId, erasedAt, alreadyErased: false, consentsWithdrawn: withdrawn, erasedFields: coordinates };
+  // After the tombstone is durable: delete the subject's data key (crypto-shredding).
+  const keyShreddedAt = await shredSubjectKey(deps.store, request.subjectId);
+  return {
+    customerId: request.subjectId, erasedAt, alreadyErased: false, consentsWithdrawn: withdrawn, erasedFields: coordinates,
+    ...(keyShreddedAt === undefined ? {} : { keyShreddedAt }),
+  };
 }
