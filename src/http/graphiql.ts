@@ -58,6 +58,7 @@ const PAGE = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Privacy Gateway · GraphiQL</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="${GRAPHIQL_ASSET_PREFIX}graphiql.min.css">
   <link rel="stylesheet" href="${GRAPHIQL_ASSET_PREFIX}page.css">
 </head>
