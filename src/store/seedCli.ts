@@ -5,9 +5,11 @@
  *
  * It refuses a store that already holds customers unless `--drop` is given, which first empties the
  * demo collections (customers, consentEvents, segments, partners). The audit trail is never touched.
+ * Personal data is written through encryption at rest, as src/store/openStore.ts does.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
+import { checkEncryptionMode, createEncryptedStore } from '../crypto/storeEncryption';
 import { createLogger } from '../logger';
 import { EmbeddedStore } from './embedded';
 import type { CollectionName, Store } from './port';
@@ -46,7 +48,9 @@ async function main(): Promise<void> {
     const existing = await store.collection('customers').countDocuments({});
     if (existing > 0 && !values.drop) fail(`the store already holds ${existing} customers; pass --drop to replace the demo data`);
     if (values.drop) for (const name of DEMO_COLLECTIONS) await store.collection(name).deleteMany({});
-    await seedStore(store, customers);
+    // Seed through encryption at rest exactly as the gateway reads (src/store/openStore.ts).
+    await checkEncryptionMode(store, config.encryption.enabled);
+    await seedStore(config.encryption.enabled ? createEncryptedStore(store, config, logger) : store, customers);
     if (store instanceof EmbeddedStore) await store.snapshot();
     const where = config.mongodbUri !== undefined ? `MongoDB database ${config.mongodbDb}` : `embedded store ${config.dataDir}`;
     process.stdout.write(`seeded ${customers} customers into ${where} in ${Date.now() - started} ms\n`);
