@@ -15,7 +15,7 @@
  *   EXPOSE_ERRORS=1 (`exposeDetails`).
  */
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { clientMessage } from './clientMessages';
 import { hiddenOperation, type Visibility } from './enforcement/visibleSchema';
@@ -59,7 +59,13 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
     const apolloCode = formatted.extensions?.code;
     if (apolloCode === 'GRAPHQL_VALIDATION_FAILED' && options.visibility !== undefined) {
       const hidden = hiddenOperation(formatted.message, options.visibility, options.hidden ?? new Set());
-      if (hidden !== null) return { message: hidden.message, ...where, extensions: { code: hidden.code } };
+      if (hidden !== null) {
+        // A root field's path is its response key (alias or name), as a gate denial would carry it.
+        const node = error instanceof GraphQLError ? error.nodes?.[0] : undefined;
+        const rootField = /^(Query|Mutation)\./.test(hidden.coordinate);
+        const path = rootField && node?.kind === Kind.FIELD ? { path: [node.alias?.value ?? node.name.value] } : {};
+        return { message: hidden.message, ...where, ...path, extensions: { code: hidden.code } };
+      }
     }
     if ((apolloCode === 'GRAPHQL_PARSE_FAILED' && TOKEN_LIMIT_MESSAGE.test(formatted.message))
       || (apolloCode === 'GRAPHQL_VALIDATION_FAILED' && INTROSPECTION_DEPTH_MESSAGE.test(formatted.message))) {

@@ -6,7 +6,9 @@
  * - A field hidden from this class fails validation ("Cannot query field …"); the error keeps its
  *   place in the response but gets the gate's HTTP status here and the gate's code and message in
  *   formatError (errorFormatting.ts, same `hiddenOperation` test), and the denial is recorded for the
- *   audit like a gate denial.
+ *   audit like a gate denial. When every error is such a refusal the response carries `data: null`
+ *   and each error the path of the field the caller named, as a gate denial does. A hidden type
+ *   (e.g. a mutation input type) named in variable definitions is refused the same way.
  * - An operation type the class has no root for at all (e.g. a mutation without a token) passes
  *   graphql-js validation and would fail inside execution; it is refused here, before execution.
  */
@@ -25,6 +27,7 @@ function statusFor(visibility: Visibility): number {
 export function visibilityPlugin(visibility: Visibility, schema: GraphQLSchema, hidden: ReadonlySet<string>): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
+      let refusedOnly = false;
       return {
         async didResolveOperation({ operation, contextValue }) {
           if (operation === undefined || schema.getRootType(operation.operation)) return;
@@ -39,16 +42,23 @@ export function visibilityPlugin(visibility: Visibility, schema: GraphQLSchema, 
           throw error;
         },
         async didEncounterErrors({ errors, contextValue }) {
+          let refusals = 0;
           for (const error of errors as readonly GraphQLError[]) {
             if (error.extensions.code !== 'GRAPHQL_VALIDATION_FAILED') continue;
             const found = hiddenOperation(error.message, visibility, hidden);
             if (found === null) continue;
+            refusals += 1;
             // Apollo takes the response status from the errors' extensions.http after this hook.
             (error.extensions as Record<string, unknown>).http = { status: statusFor(visibility), headers: new HeaderMap() };
             contextValue.privacy?.recordFailure(visibility === 'anonymous'
               ? { kind: 'unauthenticated', coordinate: found.coordinate }
               : { kind: 'role', coordinate: found.coordinate, role: visibility });
           }
+          refusedOnly = refusals > 0 && refusals === errors.length;
+        },
+        async willSendResponse({ response }) {
+          // Answered like a gate denial: `data: null` next to the errors, as when the gate refuses a root field.
+          if (refusedOnly && response.body.kind === 'single') response.body.singleResult.data = null;
         },
       };
     },

@@ -68,7 +68,7 @@ function typesLeadingToSubjects(schema: GraphQLSchema, policy: Policy): Set<stri
 
 export interface VisibleSchema {
   schema: GraphQLSchema;
-  /** Coordinates of the full schema hidden from this class on types it can still see. */
+  /** Coordinates of the full schema hidden from this class on types it can still see, and hidden type names. */
   hidden: ReadonlySet<string>;
 }
 
@@ -95,6 +95,10 @@ export function visibleSchema(schema: GraphQLSchema, policy: Policy, visibility:
       if (kept[fieldName] === undefined) hidden.add(`${type.name}.${fieldName}`);
     }
   }
+  // Types of the full schema the class cannot see at all (e.g. a mutation's input type).
+  for (const typeName of Object.keys(schema.getTypeMap())) {
+    if (!typeName.startsWith('__') && filtered.getType(typeName) === undefined) hidden.add(typeName);
+  }
   // A root type emptied entirely (no mutations for this class) is gone from the filtered schema.
   for (const typeName of rootTypeNames) {
     const full = schema.getType(typeName);
@@ -118,18 +122,20 @@ export interface HiddenOperation {
 }
 
 const UNKNOWN_FIELD = /^Cannot query field "([_A-Za-z][_0-9A-Za-z]*)" on type "([_A-Za-z][_0-9A-Za-z]*)"\./;
+const UNKNOWN_TYPE = /^Unknown type "([_A-Za-z][_0-9A-Za-z]*)"\./;
 
 /**
- * For a validation message about an unknown field: when the field exists in the full schema but is
- * hidden from this class, how to answer it. Fields that exist nowhere stay plain validation errors
- * (BAD_USER_INPUT); fields of types the class cannot reach never get this far, so probing below a
- * hidden type reveals nothing.
+ * For a validation message about an unknown field or type: when it exists in the full schema but is
+ * hidden from this class, how to answer it. Fields and types that exist nowhere stay plain validation
+ * errors (BAD_USER_INPUT); fields of types the class cannot reach never get this far. The answer
+ * names only what the caller typed; that a name exists is what FORBIDDEN (the contract's answer for
+ * what a role may never touch) necessarily tells.
  */
 export function hiddenOperation(message: string, visibility: Visibility, hidden: ReadonlySet<string>): HiddenOperation | null {
-  const match = UNKNOWN_FIELD.exec(message);
-  if (match === null) return null;
-  const coordinate = `${match[2]}.${match[1]}`;
-  if (!hidden.has(coordinate)) return null;
+  const field = UNKNOWN_FIELD.exec(message);
+  const type = field === null ? UNKNOWN_TYPE.exec(message) : null;
+  const coordinate = field !== null ? `${field[2]}.${field[1]}` : type !== null ? type[1]! : null;
+  if (coordinate === null || !hidden.has(coordinate)) return null;
   if (visibility === 'anonymous') {
     return { coordinate, code: 'UNAUTHENTICATED', message: 'Authentication required: send a valid bearer token' };
   }

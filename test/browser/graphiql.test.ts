@@ -21,7 +21,10 @@ interface SeenRequest {
 /** Reads or replaces the text of the CodeMirror editor inside `selector`. */
 async function editor(page: Page, selector: string, value?: string): Promise<string> {
   return page.evaluate(({ selector, value }) => {
-    const element = document.querySelector(`${selector} .CodeMirror`) as (Element & { CodeMirror?: { getValue(): string; setValue(v: string): void } }) | null;
+    // Runs in the page; typed structurally because the test compiles without the DOM library.
+    type CodeMirrorHost = { CodeMirror?: { getValue(): string; setValue(v: string): void } };
+    const page = globalThis as unknown as { document: { querySelector(selector: string): CodeMirrorHost | null } };
+    const element = page.document.querySelector(`${selector} .CodeMirror`);
     if (!element?.CodeMirror) throw new Error(`no editor at ${selector}`);
     if (value !== undefined) element.CodeMirror.setValue(value);
     return element.CodeMirror.getValue();
