@@ -93,6 +93,27 @@ describe('introspection shows each caller its own schema', () => {
     expect(response.body.errors![0]).toMatchObject({ message, extensions: { code } });
   });
 
+  it('a refusal looks like a gate denial: data null, the path of the field the caller named', async () => {
+    const response = await gw.gql('{ mine: customers { totalCount } }', { token: tokens.partner, purpose: 'ANALYTICS' });
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({
+      data: null,
+      errors: [{ message: 'Role partner may not use Query.customers', locations: [{ line: 1, column: 3 }], path: ['mine'], extensions: { code: 'FORBIDDEN' } }],
+    });
+  });
+
+  it.each([
+    { who: 'partner' as const, status: 403, code: 'FORBIDDEN' },
+    { who: 'anonymous' as const, status: 401, code: 'UNAUTHENTICATED' },
+  ])('$who naming a hidden input type in variables → $code for every error', async ({ who, status, code }) => {
+    const query = 'mutation($p: Purpose!, $s: ConsentStatus!) { setConsent(customerId: "c1", purpose: $p, status: $s) { status } }';
+    const response = await gw.gql(query, { token: tokens[who], purpose: purposes[who], variables: { p: 'MARKETING', s: 'GRANTED' } });
+    expect(response.status).toBe(status);
+    expect(response.body.data).toBeNull();
+    expect(response.body.errors!.length).toBeGreaterThan(0);
+    expect(response.body.errors!.map((error) => error.extensions?.code)).toEqual(response.body.errors!.map(() => code));
+  });
+
   it('field suggestions only for the privacy officer', async () => {
     const typo = '{ customers(first: 1) { totalCont } }';
     const officer = await gw.gql(typo, { token: tokens.privacy_officer, purpose: 'LEGAL_COMPLIANCE' });
