@@ -312,6 +312,7 @@ export class EmbeddedStore implements Store {
   readonly kind = 'embedded' as const;
   private readonly collections = new Map<CollectionName, EmbeddedCollection>();
   private compacting: Promise<void> | null = null;
+  private snapshotting: Promise<void> = Promise.resolve();
   private closed = false;
 
   private constructor(private readonly log: DurableLog) {
@@ -363,6 +364,13 @@ export class EmbeddedStore implements Store {
 
   /** Writes a snapshot of every collection and empties the log. */
   async snapshot(): Promise<void> {
+    // Serialized: two snapshots at once (a compaction and a crypto-shred) would share the temp file.
+    const run = this.snapshotting.catch(() => undefined).then(() => this.writeSnapshotNow());
+    this.snapshotting = run;
+    return run;
+  }
+
+  private async writeSnapshotNow(): Promise<void> {
     const collections = [...this.collections.values()];
     await this.log.writeSnapshot((function* all() {
       for (const collection of collections) yield* collection.entries();
@@ -376,6 +384,7 @@ export class EmbeddedStore implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.compacting;
+    await this.snapshotting.catch(() => undefined);
     await this.log.drain();
     this.closed = true;
     await this.log.close();

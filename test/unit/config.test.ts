@@ -28,7 +28,10 @@ describe('config', () => {
   });
 
   it('accepts strong secrets in production without warnings about them', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, PSEUDONYM_KEY: strong.replace(/x/g, 'y') });
+    const config = loadConfig({
+      NODE_ENV: 'production', JWT_SECRET: strong, PSEUDONYM_KEY: strong.replace(/x/g, 'y'),
+      MASTER_KEY: strong.replace(/x/g, 'm'), BLIND_INDEX_KEY: strong.replace(/x/g, 'b'),
+    });
     expect(config.jwtSecret).toBe(strong);
     expect(config.warnings.filter((w) => /JWT_SECRET|PSEUDONYM_KEY/.test(w))).toEqual([]);
   });
