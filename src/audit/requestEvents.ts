@@ -44,6 +44,7 @@ function denialDetail(failure: Failure): Record<string, unknown> {
     case 'scope': return { kind: failure.kind, scope: failure.scope };
     case 'unauthenticated':
     case 'purpose-required':
+    case 'purpose-mismatch':
     case 'not-own-subject':
     case 'evaluator-error':
       return { kind: failure.kind };

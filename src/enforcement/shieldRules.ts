@@ -59,9 +59,15 @@ export function checkOperation(coordinate: string, operation: OperationRule, con
   if (caller.role === 'customer' && operation.ownSubjectArg !== undefined && args[operation.ownSubjectArg] !== caller.sub) {
     return refuse(context, { kind: 'not-own-subject', coordinate }, new ForbiddenError(`${coordinate}: a customer may act on its own record only`));
   }
+  if (operation.staffPurposes !== undefined && caller.role !== 'customer') {
+    if (context.purpose === null) return refuse(context, { kind: 'purpose-required', coordinate }, new PurposeRequiredError());
+    if (!operation.staffPurposes.includes(context.purpose)) {
+      return refuse(context, { kind: 'purpose-mismatch', coordinate }, new PurposeNotAllowedError(`${coordinate} may only be performed for ${operation.staffPurposes.join(' or ')}`));
+    }
+  }
   // The object names its own purpose: the stated one must be it (a missing value never matches).
   if (operation.purposeOf !== undefined && (context.purpose === null || valueAt(operation.purposeOf, args, parent) !== context.purpose)) {
-    return refuse(context, { kind: 'purpose-required', coordinate }, new PurposeNotAllowedError(`${coordinate} is only available for the purpose its object names`));
+    return refuse(context, { kind: 'purpose-mismatch', coordinate }, new PurposeNotAllowedError(`${coordinate} is only available for the purpose its object names`));
   }
   return true;
 }

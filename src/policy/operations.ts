@@ -3,6 +3,7 @@
  * this table (enforcement/shieldRules.ts); a root field of the schema missing here stops start-up,
  * so a new operation can never be silently open.
  */
+import type { Purpose } from './purposes';
 import type { Role } from './roles';
 
 export interface OperationRule {
@@ -20,7 +21,16 @@ export interface OperationRule {
    * (else PURPOSE_NOT_ALLOWED). A segment's members are listed, and a segment created, only for its purpose.
    */
   purposeOf?: `args.${string}` | `parent.${string}`;
+  /**
+   * For every role but `customer` (a subject acting on its own data needs no purpose): the request
+   * must state one of these purposes. Staff act on a subject's rights only for the purpose that
+   * justifies it — an officer exports or erases under LEGAL_COMPLIANCE, support rectifies under SUPPORT.
+   */
+  staffPurposes?: readonly Purpose[];
 }
+
+const ON_BEHALF: readonly Purpose[] = ['SUPPORT', 'LEGAL_COMPLIANCE'];
+const LEGAL: readonly Purpose[] = ['LEGAL_COMPLIANCE'];
 
 const STAFF_READERS: readonly Role[] = ['privacy_officer', 'marketer', 'analyst'];
 const SEGMENT_READERS: readonly Role[] = ['privacy_officer', 'marketer', 'analyst', 'partner'];
@@ -37,11 +47,11 @@ export const OPERATIONS: Readonly<Record<string, OperationRule>> = {
   'Query.verifyAuditChain': { roles: ['privacy_officer'], purpose: true },
   'Query.complianceSummary': { roles: ['privacy_officer'], purpose: true },
   'Query.partners': { roles: ['privacy_officer'], purpose: true },
-  'Mutation.setConsent': { roles: ['customer', 'support', 'privacy_officer'], purpose: false, ownSubjectArg: 'customerId' },
+  'Mutation.setConsent': { roles: ['customer', 'support', 'privacy_officer'], purpose: false, ownSubjectArg: 'customerId', staffPurposes: ON_BEHALF },
   'Mutation.createSegment': { roles: STAFF_READERS, purpose: true, purposeOf: 'args.input.purpose' },
-  'Mutation.eraseCustomer': { roles: ['privacy_officer', 'customer'], purpose: false, ownSubjectArg: 'id' },
-  'Mutation.exportCustomerData': { roles: ['privacy_officer', 'customer'], purpose: false, ownSubjectArg: 'id' },
-  'Mutation.rectifyCustomer': { roles: ['privacy_officer', 'support'], purpose: false },
+  'Mutation.eraseCustomer': { roles: ['privacy_officer', 'customer'], purpose: false, ownSubjectArg: 'id', staffPurposes: LEGAL },
+  'Mutation.exportCustomerData': { roles: ['privacy_officer', 'customer'], purpose: false, ownSubjectArg: 'id', staffPurposes: LEGAL },
+  'Mutation.rectifyCustomer': { roles: ['privacy_officer', 'support'], purpose: false, staffPurposes: ON_BEHALF },
   'Mutation.registerPartner': { roles: ['privacy_officer'], purpose: true },
   'Mutation.revokePartner': { roles: ['privacy_officer'], purpose: true },
   // Non-root coordinates: gated like root fields because they reach records from a readable parent.

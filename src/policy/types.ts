@@ -56,5 +56,7 @@ export type Failure =
   | { kind: 'role'; coordinate: Coordinate; role: Role }
   | { kind: 'scope'; coordinate: Coordinate; scope: string }
   | { kind: 'purpose-required'; coordinate: Coordinate }
+  /** A purpose was stated, but not one this operation may be performed for. */
+  | { kind: 'purpose-mismatch'; coordinate: Coordinate }
   | { kind: 'not-own-subject'; coordinate: Coordinate }
   | { kind: 'evaluator-error'; coordinate: Coordinate };

@@ -19,6 +19,8 @@ let pick: ReturnType<typeof subjectPicker>;
 beforeAll(async () => {
   gw = await startTestGateway({ customers: 300 });
   tokens = await roleTokens(gw);
+  // Staff act on a subject's rights under a stated purpose: the officer here acts under LEGAL_COMPLIANCE.
+  tokens.officer = await gw.token({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'], sub: 'po-1' });
   pick = subjectPicker(gw);
 });
 afterAll(async () => {

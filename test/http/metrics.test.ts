@@ -81,7 +81,7 @@ describe('/metrics', () => {
       code: new Set(Object.values(ErrorCode)),
       coordinate: new Set([...gw.gateway.services.policy.fields.keys(), ...Object.keys(OPERATIONS)]),
       reason: new Set(REDACTION_REASONS),
-      kind: new Set(['unauthenticated', 'role', 'scope', 'purpose-required', 'not-own-subject', 'evaluator-error']),
+      kind: new Set(['unauthenticated', 'role', 'scope', 'purpose-required', 'purpose-mismatch', 'not-own-subject', 'evaluator-error']),
       decision: new Set(['ALLOW', 'REDACT', 'DENY', 'ERROR']),
     };
     const ours = text.split('\n').filter((line) => line.startsWith('privacy_gateway_') && !line.startsWith('privacy_gateway_process_'));

@@ -22,6 +22,8 @@ let pick: ReturnType<typeof subjectPicker>;
 beforeAll(async () => {
   gw = await startTestGateway({ customers: 300 });
   tokens = await roleTokens(gw);
+  // Staff act on a subject's rights under a stated purpose: the officer here acts under LEGAL_COMPLIANCE.
+  tokens.officer = await gw.token({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'], sub: 'po-1' });
   pick = subjectPicker(gw);
 });
 afterAll(async () => {
@@ -60,6 +62,32 @@ describe('who may exercise which right (everyone else: FORBIDDEN, nothing writte
     const before = await storedState(gw, subject._id);
     const { query, variables } = operations[operation];
     const response = await gw.gql(query, { token, variables: { id: subject._id, ...variables } });
+    if (expected === 'allowed') {
+      expect(response.body.errors).toBeUndefined();
+      expect(response.body.data?.[operation]).toBeTruthy();
+    } else {
+      expect(errorCode(response.body)).toBe(expected);
+      expect(response.body.data?.[operation] ?? null).toBeNull();
+      expect(await storedState(gw, subject._id)).toEqual(before);
+    }
+  });
+});
+
+describe('staff act on a subject\'s rights only for the purpose that justifies it', () => {
+  const cases = [
+    ['exportCustomerData', EXPORT, {}, 'privacy_officer', ['LEGAL_COMPLIANCE', 'ANALYTICS'], undefined, 'PURPOSE_REQUIRED'],
+    ['exportCustomerData', EXPORT, {}, 'privacy_officer', ['LEGAL_COMPLIANCE', 'ANALYTICS'], 'ANALYTICS', 'PURPOSE_NOT_ALLOWED'],
+    ['eraseCustomer', ERASE, { reason: 'request' }, 'privacy_officer', ['MARKETING'], undefined, 'PURPOSE_NOT_ALLOWED'],
+    ['rectifyCustomer', RECTIFY, { input: { fullName: 'Never Written' } }, 'privacy_officer', ['ANALYTICS'], undefined, 'PURPOSE_NOT_ALLOWED'],
+    ['rectifyCustomer', RECTIFY, { input: { fullName: 'Written By Support' } }, 'support', ['SUPPORT'], undefined, 'allowed'],
+    ['rectifyCustomer', RECTIFY, { input: { fullName: 'Written By Officer' } }, 'privacy_officer', ['SUPPORT', 'LEGAL_COMPLIANCE'], 'SUPPORT', 'allowed'],
+  ] as const;
+
+  it.each(cases)('%s by %s with token purposes %j and X-Purpose %s → %s', async (operation, query, variables, role, purposes, header, expected) => {
+    const subject = await pick();
+    const token = await gw.token({ role, purposes: [...purposes], sub: `${role}-purpose-test` });
+    const before = await storedState(gw, subject._id);
+    const response = await gw.gql(query, { token, ...(header ? { purpose: header } : {}), variables: { id: subject._id, ...variables } });
     if (expected === 'allowed') {
       expect(response.body.errors).toBeUndefined();
       expect(response.body.data?.[operation]).toBeTruthy();
