@@ -4,11 +4,10 @@ import type { GatewayContext } from '../src/context';
 import { restrictFilterToVisible } from '../src/enforcement/filterRestriction';
 import { buildManifest } from '../src/privacy/manifest';
 import type { Filter } from '../src/store/port';
-import type { CustomerDocument } from '../src/store/seed';
 import { auditQueries } from './audit';
 import { partnerQueries } from './partners';
 import { segmentQueries } from './segments';
-import { customerByEmail, decodeCursor, encodeCursor, NOT_ERASED } from './customerQueries';
+import { customerByEmail, customerConnection, NOT_ERASED } from './customerQueries';
 
 interface CustomerFilterInput {
   country?: string | null;
@@ -52,26 +51,9 @@ export const Query = {
   },
 
   customers: async (_: unknown, args: { filter?: CustomerFilterInput | null; first?: number | null; after?: string | null }, context: GatewayContext) => {
-    const first = args.first ?? 50;
-    const max = context.services.config.maxPageSize;
-    if (!Number.isInteger(first) || first < 0 || first > max) throw new BadUserInputError(`first must be between 0 and ${max}`);
     const { filter, reads } = customerFilter(args.filter);
     const visible = restrictFilterToVisible(context.services.policy, context.privacy, reads);
-    const base: Filter = { ...filter, ...visible, ...NOT_ERASED };
-    const pageFilter: Filter = args.after ? { ...base, _id: { $gt: decodeCursor(args.after) } } : base;
-    const customers = context.services.store.collection<CustomerDocument>('customers');
-    const [page, totalCount] = await Promise.all([
-      first === 0 ? Promise.resolve([]) : customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 }),
-      customers.countDocuments(base),
-    ]);
-    const nodes = page.slice(0, first);
-    for (const node of nodes) context.loaders.customer.prime(node._id, node);
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(node._id), node }));
-    return {
-      edges,
-      pageInfo: { hasNextPage: page.length > first, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount,
-    };
+    return customerConnection(context, { ...filter, ...visible, ...NOT_ERASED }, args);
   },
 
   me: async (_: unknown, __: unknown, context: GatewayContext) => {

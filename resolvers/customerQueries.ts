@@ -27,3 +27,28 @@ export async function customerByEmail(context: GatewayContext, email: string): P
   if (customer !== null) context.loaders.customer.prime(customer._id, customer);
   return customer;
 }
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+/**
+ * One page of a customers connection over `base` (already restricted by the caller's visibility):
+ * id order, `first` validated against the page cap, nodes primed into the per-request loader.
+ */
+export async function customerConnection(context: GatewayContext, base: Filter, args: PageArgs) {
+  const first = args.first ?? 50;
+  const max = context.services.config.maxPageSize;
+  if (!Number.isInteger(first) || first < 0 || first > max) throw new BadUserInputError(`first must be between 0 and ${max}`);
+  const pageFilter: Filter = args.after ? { $and: [base, { _id: { $gt: decodeCursor(args.after) } }] } : base;
+  const customers = context.services.store.collection<CustomerDocument>('customers');
+  const [page, totalCount] = await Promise.all([
+    first === 0 ? Promise.resolve([]) : customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 }),
+    customers.countDocuments(base),
+  ]);
+  const nodes = page.slice(0, first);
+  for (const node of nodes) context.loaders.customer.prime(node._id, node);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node._id), node }));
+  return { edges, pageInfo: { hasNextPage: page.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+}

@@ -17,7 +17,7 @@ import {
 } from '../src/privacy/segmentReport';
 import type { Document, Filter } from '../src/store/port';
 import type { CustomerDocument } from '../src/store/seed';
-import { decodeCursor, encodeCursor, NOT_ERASED } from './customerQueries';
+import { customerConnection, NOT_ERASED } from './customerQueries';
 
 const MAX_NAME_LENGTH = 100;
 const MAX_DESCRIPTION_LENGTH = 500;
@@ -121,22 +121,9 @@ export const segmentFields = {
   id: (segment: Document) => segment._id,
 
   members: async (segment: Document, args: { first?: number | null; after?: string | null }, context: GatewayContext) => {
-    const first = args.first ?? 50;
-    const max = context.services.config.maxPageSize;
-    if (!Number.isInteger(first) || first < 0 || first > max) throw new BadUserInputError(`first must be between 0 and ${max}`);
     const { definition, purpose } = storedSegment(segment);
     // Selecting is reading: the caller must be able to see the selected attributes for this purpose.
     const visible = restrictFilterToVisible(context.services.policy, context.privacy, definitionCoordinates(definition));
-    const base = audienceFilter(definition, purpose, new Date(), visible);
-    const pageFilter: Filter = args.after ? { $and: [base, { _id: { $gt: decodeCursor(args.after) } }] } : base;
-    const customers = context.services.store.collection<CustomerDocument>('customers');
-    const [page, totalCount] = await Promise.all([
-      first === 0 ? Promise.resolve([]) : customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 }),
-      customers.countDocuments(base),
-    ]);
-    const nodes = page.slice(0, first);
-    for (const node of nodes) context.loaders.customer.prime(node._id, node);
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(node._id), node }));
-    return { edges, pageInfo: { hasNextPage: page.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+    return customerConnection(context, audienceFilter(definition, purpose, new Date(), visible), args);
   },
 };
