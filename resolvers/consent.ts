@@ -5,7 +5,7 @@
  */
 import type { GatewayContext } from '../src/context';
 import { invariant } from '../src/errors';
-import { assertConsentGoverns, consentSource, recordConsent, type ConsentView } from '../src/privacy/consent';
+import { assertConsentGoverns, consentSource, recordConsentInRequest, type ConsentView } from '../src/privacy/consent';
 import { consentHistoryLoader, type ConsentEventView } from '../src/privacy/consentHistory';
 import { requireActiveSubject } from '../src/privacy/subjects';
 import type { ConsentStatus, Purpose } from '../src/policy/purposes';
@@ -25,18 +25,9 @@ export const consentMutations = {
     assertConsentGoverns(args.purpose);
     const source = consentSource(args.source, caller.role);
     await requireActiveSubject(context.loaders, args.customerId);
-    const consent = await recordConsent(context.services.store, {
+    return recordConsentInRequest(context, {
       subjectId: args.customerId, purpose: args.purpose, status: args.status, source, actor: caller.sub, actorRole: caller.role,
-    });
-    context.loaders.customer.clear(args.customerId);
-    context.audit.record({
-      operation: 'Mutation.setConsent',
-      subjectIds: [args.customerId],
-      fields: ['Customer.consents'],
-      decision: 'ALLOW',
-      detail: { purpose: args.purpose, source, onBehalf: caller.role !== 'customer' },
-    });
-    return consent;
+    }, { operation: 'Mutation.setConsent', detail: { purpose: args.purpose, source, onBehalf: caller.role !== 'customer' } });
   },
 };
 

@@ -8,6 +8,7 @@
  * with the most recent one in force and every one in the history.
  */
 import { randomUUID } from 'node:crypto';
+import type { GatewayContext } from '../context';
 import { BadUserInputError } from '../errors';
 import { PURPOSE_REGISTRY, type ConsentStatus, type Purpose } from '../policy/purposes';
 import type { Role } from '../policy/roles';
@@ -119,4 +120,25 @@ export async function recordConsent(store: Store, change: ConsentChange, now: Da
     // A newer choice is already in force; ours stays in the history where it belongs.
   }
   return { purpose: change.purpose, status: change.status, source: change.source, updatedAt: at };
+}
+
+/**
+ * A consent change made while serving a request: stored, the request's cached copy of the subject
+ * dropped (so the rest of the request already sees the new state), and audited without the values.
+ */
+export async function recordConsentInRequest(
+  context: GatewayContext,
+  change: ConsentChange,
+  audit: { operation: string; detail: Record<string, unknown> },
+): Promise<ConsentView> {
+  const consent = await recordConsent(context.services.store, change);
+  context.loaders.customer.clear(change.subjectId);
+  context.audit.record({
+    operation: audit.operation,
+    subjectIds: [change.subjectId],
+    fields: ['Customer.consents'],
+    decision: 'ALLOW',
+    detail: audit.detail,
+  });
+  return consent;
 }

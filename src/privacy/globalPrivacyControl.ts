@@ -9,7 +9,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../context';
-import { GPC_SOURCE, recordConsent } from './consent';
+import { GPC_SOURCE, recordConsentInRequest } from './consent';
 
 const GPC_PURPOSE = 'THIRD_PARTY_SHARING' as const;
 
@@ -21,18 +21,10 @@ export async function honourGlobalPrivacyControl(context: GatewayContext): Promi
   if (customer === null || customer.erasedAt !== undefined) return;
   const current = customer.consents?.[GPC_PURPOSE];
   if (current?.status === 'DENIED' && current.source === GPC_SOURCE) return;
-  await recordConsent(context.services.store, {
-    subjectId: caller.sub, purpose: GPC_PURPOSE, status: 'DENIED', source: GPC_SOURCE, actor: caller.sub, actorRole: 'customer',
-  });
   // The request goes on with the state it just wrote.
-  context.loaders.customer.clear(caller.sub);
-  context.audit.record({
-    operation: 'Signal.GlobalPrivacyControl',
-    subjectIds: [caller.sub],
-    fields: ['Customer.consents'],
-    decision: 'ALLOW',
-    detail: { purpose: GPC_PURPOSE, source: GPC_SOURCE },
-  });
+  await recordConsentInRequest(context, {
+    subjectId: caller.sub, purpose: GPC_PURPOSE, status: 'DENIED', source: GPC_SOURCE, actor: caller.sub, actorRole: 'customer',
+  }, { operation: 'Signal.GlobalPrivacyControl', detail: { purpose: GPC_PURPOSE, source: GPC_SOURCE } });
 }
 
 export function globalPrivacyControlPlugin(): ApolloServerPlugin<GatewayContext> {
