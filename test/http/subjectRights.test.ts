@@ -5,7 +5,7 @@
  * answers "erased" and is gone from every list, count and segment.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { roleTokens, startTestGateway, type TestGateway } from '../helpers/gateway';
+import { roleTokens, startTestGateway, type GqlResponse, type TestGateway } from '../helpers/gateway';
 import { consentEvents, customers, customerToken, errorCode, storedState, subjectPicker } from './subjectRightsFixtures';
 
 const EXPORT = `mutation($id: ID!) { exportCustomerData(id: $id) }`;
@@ -41,6 +41,18 @@ async function tokenFor(caller: Caller, subjectId: string): Promise<string | nul
   }
 }
 
+/** Allowed: an answer without errors. Refused: the code, no data, and the stored subject unchanged. */
+async function expectOutcome(response: GqlResponse<Record<string, unknown>>, operation: string, expected: string, subjectId: string, before: unknown) {
+  if (expected === 'allowed') {
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data?.[operation]).toBeTruthy();
+  } else {
+    expect(errorCode(response.body)).toBe(expected);
+    expect(response.body.data?.[operation] ?? null).toBeNull();
+    expect(await storedState(gw, subjectId)).toEqual(before);
+  }
+}
+
 describe('who may exercise which right (everyone else: FORBIDDEN, nothing written)', () => {
   const operations = {
     exportCustomerData: { query: EXPORT, variables: {} },
@@ -62,14 +74,7 @@ describe('who may exercise which right (everyone else: FORBIDDEN, nothing writte
     const before = await storedState(gw, subject._id);
     const { query, variables } = operations[operation];
     const response = await gw.gql(query, { token, variables: { id: subject._id, ...variables } });
-    if (expected === 'allowed') {
-      expect(response.body.errors).toBeUndefined();
-      expect(response.body.data?.[operation]).toBeTruthy();
-    } else {
-      expect(errorCode(response.body)).toBe(expected);
-      expect(response.body.data?.[operation] ?? null).toBeNull();
-      expect(await storedState(gw, subject._id)).toEqual(before);
-    }
+    await expectOutcome(response, operation, expected, subject._id, before);
   });
 });
 
@@ -88,14 +93,7 @@ describe('staff act on a subject\'s rights only for the purpose that justifies i
     const token = await gw.token({ role, purposes: [...purposes], sub: `${role}-purpose-test` });
     const before = await storedState(gw, subject._id);
     const response = await gw.gql(query, { token, ...(header ? { purpose: header } : {}), variables: { id: subject._id, ...variables } });
-    if (expected === 'allowed') {
-      expect(response.body.errors).toBeUndefined();
-      expect(response.body.data?.[operation]).toBeTruthy();
-    } else {
-      expect(errorCode(response.body)).toBe(expected);
-      expect(response.body.data?.[operation] ?? null).toBeNull();
-      expect(await storedState(gw, subject._id)).toEqual(before);
-    }
+    await expectOutcome(response, operation, expected, subject._id, before);
   });
 });
 
