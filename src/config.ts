@@ -28,6 +28,8 @@ export interface Config {
   /** MongoDB connection string; unset means the embedded store. */
   mongodbUri: string | undefined;
   mongodbDb: string;
+  /** GATEWAY_CONFIG: gateway mode's configuration file (upstreams and annotation overlay); unset means managed mode. */
+  gatewayConfigPath: string | undefined;
   /** Demo customers seeded into an empty embedded store. */
   demoCustomers: number;
   /** Minimum group size in segment reports; smaller groups are suppressed. */
@@ -167,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir: env.DATA_DIR ?? join(process.cwd(), '.data'),
     mongodbUri,
     mongodbDb: env.MONGODB_DB ?? 'privacy_gateway',
+    gatewayConfigPath: env.GATEWAY_CONFIG === '' ? undefined : env.GATEWAY_CONFIG,
     demoCustomers: integer(env, 'DEMO_CUSTOMERS', 10_000, 0, 1_000_000),
     kAnonymity: integer(env, 'K_ANONYMITY', 10, 2, 1_000_000),
     reportEpsilon,

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createGateway } from './server';
 import { openStore } from './store/openStore';
+import { openGatewayMode } from './upstream/openGatewayMode';
 
 async function main(): Promise<void> {
   let config;
@@ -17,8 +18,11 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
   for (const warning of config.warnings) logger.warn(warning);
-  const store = await openStore(config, logger);
-  const gateway = await createGateway({ config, store, logger });
+  const { gatewayConfigPath } = config;
+  // GATEWAY_CONFIG set: gateway mode (fronting upstream GraphQL services), else managed mode.
+  const mode = gatewayConfigPath === undefined ? undefined : await openGatewayMode({ ...config, gatewayConfigPath }, logger, openStore);
+  const store = mode?.store ?? await openStore(config, logger);
+  const gateway = await createGateway({ config, store: mode?.gatewayStore ?? store, logger, upstream: mode?.upstream });
   const address = await gateway.app.listen({ port: config.port, host: config.host });
   logger.info({ address, store: store.kind }, `privacy gateway listening: GraphQL at ${address}/graphql`);
   let stopping = false;

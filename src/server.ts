@@ -38,12 +38,15 @@ import { FixedWindowRateLimiter, rateLimitKey } from './http/rateLimit';
 import { gatewayPlugins } from './plugins';
 import { buildGatewaySchema } from './schema';
 import type { Store } from './store/port';
+import type { UpstreamMode } from './upstream/upstreamGateway';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from './validation/queryLimits';
 
 export interface GatewayDeps {
   config: Config;
   store: Store;
   logger: Logger;
+  /** Gateway mode: serve the upstream-backed schema (src/upstream) instead of the managed one. */
+  upstream?: UpstreamMode;
 }
 
 export interface Gateway {
@@ -74,7 +77,7 @@ function rateLimited(retryAfterSeconds: number): RateLimitedError {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, store, logger } = deps;
-  const { schema, policy } = buildGatewaySchema();
+  const { schema, policy } = deps.upstream ?? buildGatewaySchema();
   const services: GatewayServices = {
     config, store, policy, logger,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
@@ -95,11 +98,11 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   registerHttpErrorHandlers(app, { exposeDetails: config.exposeErrorDetails, logger, bodyLimit: config.bodyLimitBytes });
 
   // The shared plugins are created once: their hook objects serve every visibility class.
-  const sharedPlugins = gatewayPlugins(services);
+  const sharedPlugins = [...(deps.upstream?.plugins ?? []), ...gatewayPlugins(services)];
   const validationRules = limitValidationRules(config.queryLimits);
   const costPlugin = queryCostPlugin(config.queryLimits, config.maxPageSize);
   const servers = new Map<Visibility, ApolloServer<GatewayContext>>();
-  for (const [visibility, visible] of visibleSchemas(schema, policy)) {
+  for (const [visibility, visible] of deps.upstream?.visible ?? visibleSchemas(schema, policy)) {
     const officer = visibility === 'privacy_officer';
     servers.set(visibility, new ApolloServer<GatewayContext>({
       schema: visible.schema,

@@ -89,9 +89,9 @@ function gateRule(coordinate: string, operation: OperationRule): IRule {
  * Rules for the non-root coordinates OPERATIONS lists (e.g. `Segment.members`: a readable object that
  * leads to records). Only the listed fields are gated; the type's other fields keep no middleware.
  */
-function addNonRootRules(schema: GraphQLSchema, tree: Record<string, Record<string, IRule>>): void {
+function addNonRootRules(schema: GraphQLSchema, tree: Record<string, Record<string, IRule>>, operations: Readonly<Record<string, OperationRule>>): void {
   const roots = new Set(rootTypes(schema).map((type) => type.name));
-  for (const [coordinate, operation] of Object.entries(OPERATIONS)) {
+  for (const [coordinate, operation] of Object.entries(operations)) {
     const [typeName, fieldName, ...rest] = coordinate.split('.');
     if (typeName === undefined || fieldName === undefined || rest.length > 0) throw new OperationTableError(`${coordinate} is not a Type.field coordinate`);
     if (roots.has(typeName) || ['Query', 'Mutation', 'Subscription'].includes(typeName)) continue;
@@ -103,26 +103,26 @@ function addNonRootRules(schema: GraphQLSchema, tree: Record<string, Record<stri
   }
 }
 
-/** Rule tree for every root field; throws when a root field has no entry in OPERATIONS. */
-export function buildRuleTree(schema: GraphQLSchema): Record<string, Record<string, IRule>> {
+/** Rule tree for every root field; throws when a root field has no entry in OPERATIONS (or the given table). */
+export function buildRuleTree(schema: GraphQLSchema, operations: Readonly<Record<string, OperationRule>> = OPERATIONS): Record<string, Record<string, IRule>> {
   const tree: Record<string, Record<string, IRule>> = {};
   for (const type of rootTypes(schema)) {
     const fields: Record<string, IRule> = {};
     for (const fieldName of Object.keys(type.getFields())) {
       const coordinate = `${type.name}.${fieldName}`;
-      const operation = OPERATIONS[coordinate];
+      const operation = operations[coordinate];
       if (operation === undefined) throw new OperationTableError(`${coordinate} has no entry in the operations table (policy/operations.ts)`);
       fields[fieldName] = gateRule(coordinate, operation);
     }
     tree[type.name] = fields;
   }
-  addNonRootRules(schema, tree);
+  addNonRootRules(schema, tree, operations);
   return tree;
 }
 
-/** A new schema with the shield gate on its root fields only. */
-export function applyShield(schema: GraphQLSchema): GraphQLSchema {
-  const tree = buildRuleTree(schema);
+/** A new schema with the shield gate on its root fields only (gateway mode passes its own table). */
+export function applyShield(schema: GraphQLSchema, operations: Readonly<Record<string, OperationRule>> = OPERATIONS): GraphQLSchema {
+  const tree = buildRuleTree(schema, operations);
   const generator = shield(tree, {
     fallbackRule: deny,
     allowExternalErrors: false,

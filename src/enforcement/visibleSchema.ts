@@ -18,7 +18,7 @@
  */
 import { filterSchema, pruneSchema } from '@graphql-tools/utils';
 import { getNamedType, isInterfaceType, isObjectType, isUnionType, type GraphQLNamedType, type GraphQLSchema } from 'graphql';
-import { OPERATIONS } from '../policy/operations';
+import { OPERATIONS, type OperationRule } from '../policy/operations';
 import { ROLE_TABLE, ROLES, type Role } from '../policy/roles';
 import type { Caller, Policy } from '../policy/types';
 
@@ -30,8 +30,8 @@ export function visibilityOf(caller: Caller | null): Visibility {
 }
 
 /** May this class ever use the root operation at `coordinate` (e.g. "Query.customers")? Unknown means no. */
-export function mayUseOperation(visibility: Visibility, coordinate: string): boolean {
-  const rule = OPERATIONS[coordinate];
+export function mayUseOperation(visibility: Visibility, coordinate: string, operations: Readonly<Record<string, OperationRule>> = OPERATIONS): boolean {
+  const rule = operations[coordinate];
   if (rule === undefined) return false;
   if (rule.roles === 'public') return true;
   return visibility !== 'anonymous' && rule.roles.includes(visibility);
@@ -73,7 +73,7 @@ export interface VisibleSchema {
 }
 
 /** A new schema holding only what `visibility` may use (see the module comment). Pure. */
-export function visibleSchema(schema: GraphQLSchema, policy: Policy, visibility: Visibility): VisibleSchema {
+export function visibleSchema(schema: GraphQLSchema, policy: Policy, visibility: Visibility, operations: Readonly<Record<string, OperationRule>> = OPERATIONS): VisibleSchema {
   const rootNames = new Map<string, string>();
   for (const [operation, type] of [['Query', schema.getQueryType()], ['Mutation', schema.getMutationType()], ['Subscription', schema.getSubscriptionType()]] as const) {
     if (type) rootNames.set(operation, type.name);
@@ -82,7 +82,7 @@ export function visibleSchema(schema: GraphQLSchema, policy: Policy, visibility:
   const personal = readsNoRecords(visibility) ? typesLeadingToSubjects(schema, policy) : new Set<string>();
   const filtered = pruneSchema(filterSchema({
     schema,
-    rootFieldFilter: (operation, fieldName) => mayUseOperation(visibility, `${rootNames.get(operation) ?? operation}.${fieldName}`),
+    rootFieldFilter: (operation, fieldName) => mayUseOperation(visibility, `${rootNames.get(operation) ?? operation}.${fieldName}`, operations),
     objectFieldFilter: (typeName, _fieldName, field) => rootTypeNames.has(typeName) || !personal.has(getNamedType(field.type).name),
     interfaceFieldFilter: (_typeName, _fieldName, field) => !personal.has(getNamedType(field.type).name),
   }));
@@ -110,8 +110,8 @@ export function visibleSchema(schema: GraphQLSchema, policy: Policy, visibility:
 }
 
 /** Every visibility class with its schema, built once at start-up. */
-export function visibleSchemas(schema: GraphQLSchema, policy: Policy): Map<Visibility, VisibleSchema> {
-  return new Map(VISIBILITIES.map((visibility) => [visibility, visibleSchema(schema, policy, visibility)]));
+export function visibleSchemas(schema: GraphQLSchema, policy: Policy, operations: Readonly<Record<string, OperationRule>> = OPERATIONS): Map<Visibility, VisibleSchema> {
+  return new Map(VISIBILITIES.map((visibility) => [visibility, visibleSchema(schema, policy, visibility, operations)]));
 }
 
 export interface HiddenOperation {

@@ -1,0 +1,65 @@
+/**
+ * The executor for one upstream: @graphql-tools/executor-http with the configured headers, wrapped so
+ * that nothing the upstream says about a failure reaches a caller. Upstream error messages, codes and
+ * stacks can hold personal data and internals; each is replaced by an error with no detail (the
+ * gateway's formatter answers it as INTERNAL_SERVER_ERROR) that keeps only its path, and the failure
+ * is logged by upstream name and count, never by message. A network failure or timeout is the same.
+ */
+import { buildHTTPExecutor } from '@graphql-tools/executor-http';
+import { isAsyncIterable, type ExecutionRequest, type ExecutionResult, type Executor } from '@graphql-tools/utils';
+import { GraphQLError, parse } from 'graphql';
+import type { Logger } from 'pino';
+import type { UpstreamConfig } from './gatewayConfig';
+import { forwardedHeaders } from './upstreamHeaders';
+
+/** Raised in place of whatever the upstream reported; carries no upstream text. */
+export class UpstreamFailure extends GraphQLError {
+  constructor(path?: readonly (string | number)[]) {
+    super('Upstream request failed', path === undefined ? {} : { path });
+    this.name = 'UpstreamFailure';
+  }
+}
+
+export interface UpstreamExecutors {
+  /** For delegation: forwards the request's configured headers; errors masked. */
+  executor: Executor;
+  /** For introspection at start-up: configured headers only, errors as the upstream sent them. */
+  introspect: Executor;
+  /** Resolves when the upstream answers `{ __typename }` without errors within its timeout. */
+  ping(): Promise<void>;
+}
+
+const PING = parse('{ __typename }');
+
+export function createUpstreamExecutors(upstream: UpstreamConfig, logger: Logger): UpstreamExecutors {
+  const http = buildHTTPExecutor({
+    endpoint: upstream.url,
+    headers: (request?: ExecutionRequest) => ({ ...forwardedHeaders(request?.context, upstream.forwardHeaders), ...upstream.addHeaders }),
+    timeout: upstream.timeoutMs,
+    // Identical in-flight requests of different callers are never merged into one answer.
+    deduplicateInflightRequests: false,
+  });
+  const masked = (result: ExecutionResult): ExecutionResult => {
+    if (result.errors === undefined || result.errors.length === 0) return result;
+    logger.warn({ upstream: upstream.name, errors: result.errors.length }, 'upstream answered with errors (masked)');
+    return { data: result.data ?? null, errors: result.errors.map((error) => new UpstreamFailure(error.path)) };
+  };
+  const executor: Executor = async (request) => {
+    try {
+      const result = await http(request);
+      if (isAsyncIterable(result)) return { errors: [new UpstreamFailure()] };
+      return masked(result as ExecutionResult);
+    } catch {
+      logger.warn({ upstream: upstream.name }, 'upstream request failed');
+      return { errors: [new UpstreamFailure()] };
+    }
+  };
+  return {
+    executor,
+    introspect: http,
+    async ping() {
+      const result = await http({ document: PING });
+      if (isAsyncIterable(result) || (result as ExecutionResult).errors?.length) throw new Error(`upstream ${upstream.name} is not ready`);
+    },
+  };
+}
