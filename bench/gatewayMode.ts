@@ -1,0 +1,169 @@
+/**
+ * `npx tsx bench/gatewayMode.ts`: gateway mode against the upstream it fronts, in one run.
+ *
+ * The fixture upstream (test/fixtures/upstream/server.ts, UPSTREAM_CUSTOMERS customers with two
+ * orders each, recording off) runs in its own process; the gateway in gateway mode runs in another
+ * (bench/gatewayModeServer.ts) with the fixture's configuration. For each scenario, a page of 100
+ * customers with their orders is sent through the gateway (with a token and a purpose) and the same
+ * query straight to the upstream; autocannon drives them alternately — gateway, direct, direct,
+ * gateway, ... — for BENCH_ROUNDS rounds of BENCH_DURATION seconds. Reported: requests/s, p50, p99
+ * (medians over rounds) and the gateway/direct ratios. Half of the subjects granted MARKETING first,
+ * so the marketer's page mixes clear and redacted values.
+ *
+ * The whole comparison runs once per upstream delay in BENCH_UPSTREAM_DELAYS (default `0,20` ms): 0 is an
+ * in-memory upstream that answers in ~3 ms, the worst case for the ratio; 20 ms stands in for the
+ * database time of a real API. The gateway's own cost per request is the same in both.
+ *
+ * Environment: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_CONNECTIONS (10), UPSTREAM_CUSTOMERS (1000),
+ * BENCH_UPSTREAM_DELAYS (0,20).
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { loadConfig } from '../src/config';
+import { mintToken, secretKey, type MintOptions } from '../src/auth/tokens';
+
+const env = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+const ROUNDS = env('BENCH_ROUNDS', 3);
+const DURATION = env('BENCH_DURATION', 5);
+const CONNECTIONS = env('BENCH_CONNECTIONS', 10);
+const CUSTOMERS = env('UPSTREAM_CUSTOMERS', 1000);
+const DELAYS = (process.env.BENCH_UPSTREAM_DELAYS ?? '0,20').split(',').map((value) => {
+  const delay = Number(value);
+  if (!Number.isInteger(delay) || delay < 0) throw new Error('BENCH_UPSTREAM_DELAYS is a comma-separated list of milliseconds');
+  return delay;
+});
+
+const UPSTREAM = fileURLToPath(new URL('../test/fixtures/upstream/server.ts', import.meta.url));
+const GATEWAY = fileURLToPath(new URL('./gatewayModeServer.ts', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../test/fixtures/upstream/gateway.json', import.meta.url));
+const PAGE = '{ customers(first: 100) { id email phone fullName birthDate postalCode country loyaltyTier orders { id total placedAt } } }';
+
+interface Target {
+  name: 'gateway' | 'direct';
+  url: string;
+  headers: Record<string, string>;
+}
+
+interface Round { rps: number; p50: number; p99: number; errors: number }
+
+async function startUpstream(delayMs: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', UPSTREAM], {
+    env: { ...process.env, UPSTREAM_PORT: '0', UPSTREAM_RECORD: '0', UPSTREAM_CUSTOMERS: String(CUSTOMERS), UPSTREAM_DELAY_MS: String(delayMs) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const match = /UPSTREAM_PORT=(\d+)/.exec(chunk.toString());
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`upstream exited with ${code}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}/graphql` };
+}
+
+async function startGateway(upstreamUrl: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(GATEWAY, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir, GATEWAY_CONFIG: CONFIG, SHOP_URL: upstreamUrl, SHOP_KEY: 'bench', RATE_LIMIT_PER_MINUTE: '10000000' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (message: { ready?: string }) => (message.ready ? resolve(`${message.ready}/graphql`) : reject(new Error('bad ready message'))));
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+async function post(target: Target, query: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: unknown[] }> {
+  const response = await fetch(target.url, { method: 'POST', headers: target.headers, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as { data?: any; errors?: unknown[] };
+}
+
+async function drive(target: Target, duration: number): Promise<Round> {
+  const result = await autocannon({ url: target.url, method: 'POST', headers: target.headers, body: JSON.stringify({ query: PAGE }), connections: CONNECTIONS, duration });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+async function scenario(name: string, gateway: Target, direct: Target): Promise<string[][]> {
+  for (const target of [gateway, direct]) {
+    const check = await post(target, PAGE);
+    if (check.errors !== undefined || check.data?.customers?.length !== 100) throw new Error(`${name}/${target.name}: unexpected answer ${JSON.stringify(check).slice(0, 300)}`);
+  }
+  for (const target of [gateway, direct]) await drive(target, 2); // warm-up, unmeasured
+  const rounds: Record<Target['name'], Round[]> = { gateway: [], direct: [] };
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const target of round % 2 === 0 ? [gateway, direct] : [direct, gateway]) {
+      rounds[target.name].push(await drive(target, DURATION));
+      process.stderr.write('.');
+    }
+  }
+  const summary = (rs: Round[]) => ({ rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((s, r) => s + r.errors, 0) });
+  const g = summary(rounds.gateway);
+  const d = summary(rounds.direct);
+  return [
+    [name, 'gateway', g.rps.toFixed(1), String(g.p50), String(g.p99), String(g.errors)],
+    [name, 'direct', d.rps.toFixed(1), String(d.p50), String(d.p99), String(d.errors)],
+    [name, 'gateway/direct', ratio(g.rps, d.rps).toFixed(2), ratio(g.p50, d.p50).toFixed(2), ratio(g.p99, d.p99).toFixed(2), ''],
+  ];
+}
+
+/** One full comparison against an upstream that takes `delayMs` extra per answer. */
+async function compare(delayMs: number, token: (options: MintOptions) => Promise<string>): Promise<string[][]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pg-bench-gateway-mode-'));
+  process.stderr.write(`upstream delay ${delayMs} ms: starting the upstream (${CUSTOMERS} customers) and the gateway in gateway mode`);
+  const upstream = await startUpstream(delayMs);
+  const gatewayProcess = await startGateway(upstream.url, dataDir);
+  try {
+    const json = { 'content-type': 'application/json' };
+    const support: Target = { name: 'gateway', url: gatewayProcess.url, headers: { ...json, authorization: `Bearer ${await token({ role: 'support', purposes: ['SUPPORT'] })}` } };
+    for (let i = 1; i <= 100; i += 2) {
+      await post(support, 'mutation($id: ID!) { setConsent(customerId: $id, purpose: MARKETING, status: GRANTED) { status } }', { id: `c${String(i).padStart(4, '0')}` });
+    }
+    const direct: Target = { name: 'direct', url: upstream.url, headers: json };
+    const through = async (options: MintOptions, purpose: string): Promise<Target> => ({
+      name: 'gateway', url: gatewayProcess.url, headers: { ...json, 'x-purpose': purpose, authorization: `Bearer ${await token(options)}` },
+    });
+    const label = (who: string) => `100 customers + orders, ${who}, upstream +${delayMs} ms`;
+    const rows = await scenario(label('marketer/MARKETING'), await through({ role: 'marketer', purposes: ['MARKETING'] }, 'MARKETING'), direct);
+    rows.push(...await scenario(label('officer/LEGAL_COMPLIANCE'), await through({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'] }, 'LEGAL_COMPLIANCE'), direct));
+    process.stderr.write(' done\n');
+    return rows;
+  } finally {
+    const exited = new Promise((resolve) => gatewayProcess.child.once('exit', resolve));
+    gatewayProcess.child.send({ stop: true });
+    await exited;
+    upstream.child.kill('SIGTERM');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const key = secretKey(loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' }).jwtSecret);
+  const token = (options: MintOptions) => mintToken({ ...options, ttl: '2h' }, key);
+  const rows = [['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors']];
+  for (const delay of DELAYS) rows.push(...await compare(delay, token));
+  process.stdout.write(`\nnode ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB; `
+    + `${ROUNDS} rounds x ${DURATION} s per target and scenario, ${CONNECTIONS} connections, medians over rounds\n\n`);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
