@@ -1,7 +1,8 @@
 /**
  * The gateway in gateway mode in its own process, for bench/gatewayMode.ts:
  * `node --import tsx bench/gatewayModeServer.ts`, configured by the environment (GATEWAY_CONFIG,
- * SHOP_URL, SHOP_KEY, DATA_DIR, ...). Sends { ready: url } over IPC; stops on { stop }.
+ * SHOP_URL, SHOP_KEY, DATA_DIR, ...). Sends { ready: url } over IPC; answers { cpu } (process CPU
+ * microseconds, user + system) to { report }; stops on { stop }.
  */
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
@@ -16,7 +17,11 @@ async function main(): Promise<void> {
   const mode = await openGatewayMode({ ...config, gatewayConfigPath: config.gatewayConfigPath }, logger, openStore);
   const gateway = await createGateway({ config, store: mode.gatewayStore, logger, upstream: mode.upstream });
   const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
-  process.on('message', (message: { stop?: true }) => {
+  process.on('message', (message: { stop?: true; report?: true }) => {
+    if (message.report) {
+      const usage = process.cpuUsage();
+      process.send?.({ cpu: usage.user + usage.system });
+    }
     if (message.stop) void gateway.close().then(() => mode.store.close()).then(() => process.exit(0));
   });
   process.send?.({ ready: url });
