@@ -7,7 +7,8 @@
  * customers with their orders is sent through the gateway (with a token and a purpose) and the same
  * query straight to the upstream; autocannon drives them alternately — gateway, direct, direct,
  * gateway, ... — for BENCH_ROUNDS rounds of BENCH_DURATION seconds. Reported: requests/s, p50, p99
- * (medians over rounds) and the gateway/direct ratios. Half of the subjects granted MARKETING first,
+ * (medians over rounds), the gateway/direct ratios, and the gateway process's CPU time per request
+ * (steadier than wall time on a shared machine). Half of the subjects granted MARKETING first,
  * so the marketer's page mixes clear and redacted values.
  *
  * The whole comparison runs once per upstream delay in BENCH_UPSTREAM_DELAYS (default `0,20` ms): 0 is an
@@ -99,26 +100,48 @@ const median = (values: number[]) => {
 };
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
-async function scenario(name: string, gateway: Target, direct: Target): Promise<string[][]> {
+/** The gateway process's CPU time (user + system, microseconds) so far. */
+function gatewayCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const listener = (message: { cpu?: number }) => {
+      if (message.cpu === undefined) return;
+      child.off('message', listener);
+      resolve(message.cpu);
+    };
+    child.on('message', listener);
+    child.send({ report: true });
+  });
+}
+
+async function scenario(name: string, gateway: Target, direct: Target, gatewayChild: ChildProcess): Promise<string[][]> {
   for (const target of [gateway, direct]) {
     const check = await post(target, PAGE);
     if (check.errors !== undefined || check.data?.customers?.length !== 100) throw new Error(`${name}/${target.name}: unexpected answer ${JSON.stringify(check).slice(0, 300)}`);
   }
   for (const target of [gateway, direct]) await drive(target, 2); // warm-up, unmeasured
   const rounds: Record<Target['name'], Round[]> = { gateway: [], direct: [] };
+  let cpuMicros = 0;
+  let gatewayRequests = 0;
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const target of round % 2 === 0 ? [gateway, direct] : [direct, gateway]) {
-      rounds[target.name].push(await drive(target, DURATION));
+      const before = target.name === 'gateway' ? await gatewayCpu(gatewayChild) : 0;
+      const measured = await drive(target, DURATION);
+      if (target.name === 'gateway') {
+        cpuMicros += (await gatewayCpu(gatewayChild)) - before;
+        gatewayRequests += measured.rps * DURATION;
+      }
+      rounds[target.name].push(measured);
       process.stderr.write('.');
     }
   }
   const summary = (rs: Round[]) => ({ rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), errors: rs.reduce((s, r) => s + r.errors, 0) });
   const g = summary(rounds.gateway);
   const d = summary(rounds.direct);
+  const cpuPerRequest = (cpuMicros / 1000 / gatewayRequests).toFixed(2);
   return [
-    [name, 'gateway', g.rps.toFixed(1), String(g.p50), String(g.p99), String(g.errors)],
-    [name, 'direct', d.rps.toFixed(1), String(d.p50), String(d.p99), String(d.errors)],
-    [name, 'gateway/direct', ratio(g.rps, d.rps).toFixed(2), ratio(g.p50, d.p50).toFixed(2), ratio(g.p99, d.p99).toFixed(2), ''],
+    [name, 'gateway', g.rps.toFixed(1), String(g.p50), String(g.p99), String(g.errors), cpuPerRequest],
+    [name, 'direct', d.rps.toFixed(1), String(d.p50), String(d.p99), String(d.errors), ''],
+    [name, 'gateway/direct', ratio(g.rps, d.rps).toFixed(2), ratio(g.p50, d.p50).toFixed(2), ratio(g.p99, d.p99).toFixed(2), '', ''],
   ];
 }
 
@@ -139,8 +162,8 @@ async function compare(delayMs: number, token: (options: MintOptions) => Promise
       name: 'gateway', url: gatewayProcess.url, headers: { ...json, 'x-purpose': purpose, authorization: `Bearer ${await token(options)}` },
     });
     const label = (who: string) => `100 customers + orders, ${who}, upstream +${delayMs} ms`;
-    const rows = await scenario(label('marketer/MARKETING'), await through({ role: 'marketer', purposes: ['MARKETING'] }, 'MARKETING'), direct);
-    rows.push(...await scenario(label('officer/LEGAL_COMPLIANCE'), await through({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'] }, 'LEGAL_COMPLIANCE'), direct));
+    const rows = await scenario(label('marketer/MARKETING'), await through({ role: 'marketer', purposes: ['MARKETING'] }, 'MARKETING'), direct, gatewayProcess.child);
+    rows.push(...await scenario(label('officer/LEGAL_COMPLIANCE'), await through({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'] }, 'LEGAL_COMPLIANCE'), direct, gatewayProcess.child));
     process.stderr.write(' done\n');
     return rows;
   } finally {
@@ -155,7 +178,7 @@ async function compare(delayMs: number, token: (options: MintOptions) => Promise
 async function main(): Promise<void> {
   const key = secretKey(loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' }).jwtSecret);
   const token = (options: MintOptions) => mintToken({ ...options, ttl: '2h' }, key);
-  const rows = [['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors']];
+  const rows = [['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'gateway CPU ms/req']];
   for (const delay of DELAYS) rows.push(...await compare(delay, token));
   process.stdout.write(`\nnode ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB; `
     + `${ROUNDS} rounds x ${DURATION} s per target and scenario, ${CONNECTIONS} connections, medians over rounds\n\n`);

@@ -64,6 +64,15 @@ describe('gateway mode: per-caller schema', () => {
   });
 });
 
+describe('gateway mode: upstream mutations', () => {
+  it('support may run an upstream mutation under SUPPORT; its result is enforced like any read', async () => {
+    const response = await gw.gql('mutation { updateEmail(id: "c0005", email: "new5@example.com") { id email phone } }', { token: tokens.support, purpose: 'SUPPORT' });
+    expect(response.body.data).toEqual({ updateEmail: { id: 'c0005', email: 'new5@example.com', phone: '+49 170 1000004' } });
+    const marketer = await gw.gql('{ customer(id: "c0005") { email } }', { token: tokens.marketer, purpose: 'MARKETING' });
+    expect(marketer.body.data).toEqual({ customer: { email: 'n***@e***.com' } });
+  });
+});
+
 describe('gateway mode: audit, metrics, manifest', () => {
   it('a read of upstream personal data is audited with its subjects and fields; a refusal as a denial', async () => {
     const read = await gw.gql('{ customers(first: 2) { email orders { total } } }', { token: tokens.marketer, purpose: 'MARKETING' });
