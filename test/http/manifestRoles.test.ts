@@ -11,7 +11,7 @@ let roles: { name: string; aggregates: boolean; operations: string[]; writes: st
 beforeAll(async () => {
   gw = await startTestGateway({ customers: 5 });
   const response = await fetch(`${gw.url}/privacy/manifest`);
-  roles = (await response.json()).roles;
+  roles = ((await response.json()) as { roles: typeof roles }).roles;
 });
 afterAll(async () => gw.close());
 
