@@ -65,20 +65,13 @@ export async function callerFromClaims(claims: TokenClaims, loaders: Loaders): P
   if (claims.role === 'partner') {
     const partner = await loaders.partner.load(claims.partnerId ?? '');
     if (!partnerAgreementActive(partner, Date.now())) {
-      throw new GatewayForbidden('Partner is not registered or its data-processing agreement is not active');
+      throw new ForbiddenError('Partner is not registered or its data-processing agreement is not active').refusingRequest();
     }
     purposes = purposes.filter((purpose) => partner.purposes.includes(purpose));
   }
   return { sub: claims.sub, role: claims.role, purposes, scopes: claims.scopes, partnerId: claims.partnerId };
 }
 
-/** FORBIDDEN raised before execution: answered with HTTP 403. */
-class GatewayForbidden extends ForbiddenError {
-  constructor(message: string) {
-    super(message);
-    (this.extensions as Record<string, unknown>).http = { status: 403 };
-  }
-}
 
 export function resolvePurpose(caller: Caller | null, header: string | undefined): Purpose | null {
   if (caller === null || caller.role === 'customer') return null;
