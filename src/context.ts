@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ForbiddenError, PurposeNotAllowedError } from './errors';
 import type { Config } from './config';
+import type { AuditLog } from './audit/auditLog';
+import type { GatewayMetrics } from './metrics/gatewayMetrics';
 import { verifyToken, type TokenClaims } from './auth/tokens';
 import { RequestAudit } from './audit/requestAudit';
 import { PrivacyRecorder } from './enforcement/privacyRecorder';
@@ -24,6 +26,10 @@ export interface GatewayServices {
   logger: Logger;
   pseudonymize: Pseudonymizer;
   jwtKey: Uint8Array;
+  /** The audit trail's one append queue in this gateway (every class's server appends through it). */
+  auditLog: AuditLog;
+  /** This gateway's Prometheus registry and instruments. */
+  metrics: GatewayMetrics;
 }
 
 export interface GatewayContext {

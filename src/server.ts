@@ -14,6 +14,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerGraphqlRoute } from './admission/graphqlRoute';
+import type { AuditEventDocument } from './audit/auditEvent';
+import { AuditLog } from './audit/auditLog';
+import { createGatewayMetrics } from './metrics/gatewayMetrics';
 import type { Config } from './config';
 import type { GatewayContext, GatewayServices } from './context';
 import { secretKey } from './auth/tokens';
@@ -53,6 +56,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     config, store, policy, logger,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
     jwtKey: secretKey(config.jwtSecret),
+    auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
+    metrics: createGatewayMetrics(),
   };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

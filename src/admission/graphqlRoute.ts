@@ -17,7 +17,6 @@ import { authenticate, createContext, type Authenticated, type GatewayContext, t
 import { visibilityOf, type Visibility } from '../enforcement/visibleSchema';
 import { GatewayError, RateLimitedError } from '../errors';
 import { graphiqlPage, wantsGraphiQL } from '../http/graphiql';
-import { metricsFor } from '../metrics/metricsFor';
 import { rateLimitKey } from './rateLimitKey';
 
 type ApolloRoute = RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, { Reply: string }>;
@@ -76,7 +75,7 @@ export async function registerGraphqlRoute(
     timeWindow: RATE_WINDOW_MS,
     keyGenerator: (request) => rateLimitKey(callerOf(request), request.ip),
     allowList: (request) => wantsGraphiQL(request),
-    onExceeded: () => metricsFor(services).errors.inc({ code: 'RATE_LIMITED' }),
+    onExceeded: () => services.metrics.errors.inc({ code: 'RATE_LIMITED' }),
     errorResponseBuilder: () => new RateLimitExceeded(),
   });
 
