@@ -10,7 +10,7 @@ import { BadUserInputError, invariant } from '../errors';
 import { OPERATIONS, type OperationRule } from '../policy/operations';
 import { CONSENT_STATUSES, PURPOSES, type ConsentStatus, type Purpose } from '../policy/purposes';
 import { assertConsentGoverns, consentSource, type ConsentView } from '../privacy/consent';
-import { consentHistoryLoader, type ConsentEventView } from '../privacy/consentHistory';
+import { toConsentEventView, type ConsentEventView } from '../privacy/consentHistory';
 import { buildManifest } from '../privacy/manifest';
 import { recordSubjectConsent, subjectIdFrom } from './subjectConsent';
 
@@ -67,7 +67,7 @@ export const localResolvers = {
     privacyManifest: (_: unknown, __: unknown, context: GatewayContext) => buildManifest(context.services.policy),
     consentHistory: async (_: unknown, args: { subjectId: string }, context: GatewayContext): Promise<ConsentEventView[]> => {
       const subjectId = subjectArg(args.subjectId);
-      const history = await consentHistoryLoader(context.services.store, context.loaders).load(subjectId);
+      const history = (await context.loaders.consentHistory.load(subjectId)).map(toConsentEventView);
       context.audit.record({ operation: 'Query.consentHistory', subjectIds: [subjectId], fields: ['Subject.consentHistory'], decision: 'ALLOW', detail: { events: history.length } });
       return history;
     },

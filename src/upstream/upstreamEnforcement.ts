@@ -14,7 +14,7 @@ import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context';
 import { wrapPiiResolver } from '../enforcement/fieldEnforcement';
 import type { FieldPolicy, Policy } from '../policy/types';
-import { subjectConsentLoader, subjectIdFrom, type SubjectConsents } from './subjectConsent';
+import { loadSubjectConsents, subjectIdFrom, type SubjectConsents } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
 /** What wrapPiiResolver reads to decide (`_id`, `consents`), with the upstream record it stands for. */
@@ -39,7 +39,7 @@ export function wrapUpstreamPiiResolver(field: FieldPolicy, resolve: GraphQLFiel
       needsConsent = false; // the wrapper decides again and fails closed
     }
     if (!needsConsent || subjectId === undefined) return enforced({ _id: subjectId, record } satisfies SubjectView, args, context, info);
-    return subjectConsentLoader(context.services.store, context.loaders).load(subjectId).then(
+    return loadSubjectConsents(context.loaders, subjectId).then(
       (consents) => enforced({ _id: subjectId, consents, record } satisfies SubjectView, args, context, info),
       // Consent that cannot be read is no consent: decided without it, which redacts.
       () => enforced({ _id: subjectId, record } satisfies SubjectView, args, context, info),

@@ -10,7 +10,7 @@ import { isAsyncIterable, type ExecutionRequest, type ExecutionResult, type Exec
 import { GraphQLError, parse } from 'graphql';
 import type { Logger } from 'pino';
 import type { UpstreamConfig } from './gatewayConfig';
-import { forwardedHeaders } from './upstreamHeaders';
+import type { ForwardedHeaders } from './upstreamHeaders';
 
 /** Raised in place of whatever the upstream reported; carries no upstream text. */
 export class UpstreamFailure extends GraphQLError {
@@ -31,10 +31,10 @@ export interface UpstreamExecutors {
 
 const PING = parse('{ __typename }');
 
-export function createUpstreamExecutors(upstream: UpstreamConfig, logger: Logger): UpstreamExecutors {
+export function createUpstreamExecutors(upstream: UpstreamConfig, logger: Logger, forwarded: ForwardedHeaders): UpstreamExecutors {
   const http = buildHTTPExecutor({
     endpoint: upstream.url,
-    headers: (request?: ExecutionRequest) => ({ ...forwardedHeaders(request?.context, upstream.forwardHeaders), ...upstream.addHeaders }),
+    headers: (request?: ExecutionRequest) => ({ ...forwarded.for(request?.context, upstream.forwardHeaders), ...upstream.addHeaders }),
     timeout: upstream.timeoutMs,
     // Identical in-flight requests of different callers are never merged into one answer.
     deduplicateInflightRequests: false,

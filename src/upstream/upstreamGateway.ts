@@ -27,7 +27,7 @@ import { applyOverlay, checkOverlay } from './overlay';
 import { SubjectKeyTransform } from './subjectKeyTransform';
 import { enforceUpstreamFieldPolicies } from './upstreamEnforcement';
 import { createUpstreamExecutors, type UpstreamExecutors } from './upstreamExecutor';
-import { forwardedHeadersPlugin } from './upstreamHeaders';
+import { ForwardedHeaders } from './upstreamHeaders';
 import { reservedAliasPlugin, upstreamGpcPlugin } from './upstreamPlugins';
 
 /** Everything createGateway needs to serve gateway mode instead of the managed schema. */
@@ -65,8 +65,8 @@ async function upstreamSchema(upstream: UpstreamConfig, executors: UpstreamExecu
   }
 }
 
-async function prepareUpstream(upstream: UpstreamConfig, logger: Logger): Promise<PreparedUpstream> {
-  const executors = createUpstreamExecutors(upstream, logger);
+async function prepareUpstream(upstream: UpstreamConfig, logger: Logger, forwarded: ForwardedHeaders): Promise<PreparedUpstream> {
+  const executors = createUpstreamExecutors(upstream, logger, forwarded);
   const schema = await upstreamSchema(upstream, executors);
   for (const name of LOCAL_TYPE_NAMES) {
     if (schema.getType(name) !== undefined) throw new SchemaPolicyError(name, `upstream ${upstream.name} defines ${name}, a name the gateway reserves`);
@@ -95,7 +95,8 @@ function rootFieldFilter(upstream: UpstreamConfig) {
 }
 
 export async function buildUpstreamMode(config: GatewayModeConfig, logger: Logger): Promise<UpstreamMode> {
-  const prepared = await Promise.all(config.upstreams.map((upstream) => prepareUpstream(upstream, logger)));
+  const forwarded = new ForwardedHeaders(new Set(config.upstreams.flatMap((upstream) => upstream.forwardHeaders)));
+  const prepared = await Promise.all(config.upstreams.map((upstream) => prepareUpstream(upstream, logger, forwarded)));
   const subjectKeys = mergeDisjoint(prepared.map((upstream) => upstream.subjectKeys), 'the subject key of');
   const fields = mergeDisjoint<FieldPolicy>(prepared.map((upstream) => upstream.policy.fields as ReadonlyMap<Coordinate, FieldPolicy>), 'the annotation of');
   const policy: Policy = Object.freeze({ fields, subjectTypes: new Set(prepared.flatMap((upstream) => [...upstream.policy.subjectTypes])) });
@@ -114,14 +115,13 @@ export async function buildUpstreamMode(config: GatewayModeConfig, logger: Logge
     resolvers: localResolvers,
   });
   const schema = applyShield(enforceUpstreamFieldPolicies(stitched, policy), operations);
-  const forward = new Set(prepared.flatMap((upstream) => upstream.config.forwardHeaders));
   logger.info({ upstreams: prepared.map((upstream) => upstream.config.name), annotatedFields: fields.size }, 'gateway mode: upstream schemas loaded');
   return {
     schema,
     policy,
     operations,
     visible: visibleSchemas(schema, policy, operations),
-    plugins: [forwardedHeadersPlugin(forward), reservedAliasPlugin(), upstreamGpcPlugin()],
+    plugins: [forwarded.plugin(), reservedAliasPlugin(), upstreamGpcPlugin()],
     async ping() {
       await Promise.all(prepared.map((upstream) => upstream.executors.ping()));
     },

@@ -6,12 +6,12 @@
  * - Global Privacy Control: `Sec-GPC: 1` from a data subject records THIRD_PARTY_SHARING as DENIED
  *   (source GPC) in the gateway's consent store before the operation runs; idempotent, as in managed mode.
  */
-import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, visit, type DocumentNode } from 'graphql';
 import type { GatewayContext } from '../context';
 import { BadUserInputError } from '../errors';
 import { GPC_SOURCE } from '../privacy/consent';
-import { recordSubjectConsent, subjectConsentLoader } from './subjectConsent';
+import { loadSubjectConsents, recordSubjectConsent } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
 function usesReservedAlias(document: DocumentNode): boolean {
@@ -30,9 +30,7 @@ export function reservedAliasPlugin(): ApolloServerPlugin<GatewayContext> {
       return {
         async didResolveOperation({ document }) {
           if (!usesReservedAlias(document)) return;
-          const error = new BadUserInputError(`The response key ${SUBJECT_KEY_ALIAS} is reserved by the gateway`);
-          (error.extensions as Record<string, unknown>).http = { status: 400, headers: new HeaderMap() };
-          throw error;
+          throw new BadUserInputError(`The response key ${SUBJECT_KEY_ALIAS} is reserved by the gateway`).refusingRequest();
         },
       };
     },
@@ -45,7 +43,7 @@ const GPC_PURPOSE = 'THIRD_PARTY_SHARING' as const;
 export async function honourUpstreamGpc(context: GatewayContext): Promise<void> {
   const caller = context.caller;
   if (!context.signals.gpc || caller === null || caller.role !== 'customer') return;
-  const current = (await subjectConsentLoader(context.services.store, context.loaders).load(caller.sub))[GPC_PURPOSE];
+  const current = (await loadSubjectConsents(context.loaders, caller.sub))[GPC_PURPOSE];
   if (current?.status === 'DENIED' && current.source === GPC_SOURCE) return;
   await recordSubjectConsent(context, {
     subjectId: caller.sub, purpose: GPC_PURPOSE, status: 'DENIED', source: GPC_SOURCE, actor: caller.sub, actorRole: 'customer',
