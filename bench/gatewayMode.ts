@@ -45,6 +45,11 @@ const DELAYS = (process.env.BENCH_UPSTREAM_DELAYS ?? '0,20').split(',').map((val
 const UPSTREAM = fileURLToPath(new URL('../test/fixtures/upstream/server.ts', import.meta.url));
 const GATEWAY = fileURLToPath(new URL('./gatewayModeServer.ts', import.meta.url));
 const CONFIG = fileURLToPath(new URL('../test/fixtures/upstream/gateway.json', import.meta.url));
+/** Both processes run with NODE_ENV=production (graphql-js skips its development checks); production wants real secrets. */
+const BENCH_SECRETS = {
+  JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789', PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef012345',
+  MASTER_KEY: 'bench-master-key-0123456789abcdef0123456789', BLIND_INDEX_KEY: 'bench-blind-index-key-0123456789abcdef01234',
+};
 const PAGE = '{ customers(first: 100) { id email phone fullName birthDate postalCode country loyaltyTier orders { id total placedAt } } }';
 
 interface Target {
@@ -57,7 +62,7 @@ interface Round { rps: number; p50: number; p99: number; errors: number }
 
 async function startUpstream(delayMs: number): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', UPSTREAM], {
-    env: { ...process.env, UPSTREAM_PORT: '0', UPSTREAM_RECORD: '0', UPSTREAM_CUSTOMERS: String(CUSTOMERS), UPSTREAM_DELAY_MS: String(delayMs) },
+    env: { ...process.env, NODE_ENV: 'production', UPSTREAM_PORT: '0', UPSTREAM_RECORD: '0', UPSTREAM_CUSTOMERS: String(CUSTOMERS), UPSTREAM_DELAY_MS: String(delayMs) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<string>((resolve, reject) => {
@@ -73,7 +78,7 @@ async function startUpstream(delayMs: number): Promise<{ child: ChildProcess; ur
 async function startGateway(upstreamUrl: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(GATEWAY, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir, GATEWAY_CONFIG: CONFIG, SHOP_URL: upstreamUrl, SHOP_KEY: 'bench', RATE_LIMIT_PER_MINUTE: '10000000' },
+    env: { ...process.env, ...BENCH_SECRETS, NODE_ENV: 'production', DATA_DIR: dataDir, GATEWAY_CONFIG: CONFIG, SHOP_URL: upstreamUrl, SHOP_KEY: 'bench', RATE_LIMIT_PER_MINUTE: '10000000' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -176,7 +181,7 @@ async function compare(delayMs: number, token: (options: MintOptions) => Promise
 }
 
 async function main(): Promise<void> {
-  const key = secretKey(loadConfig({ ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent' }).jwtSecret);
+  const key = secretKey(loadConfig({ ...process.env, ...BENCH_SECRETS, NODE_ENV: 'production', LOG_LEVEL: 'silent' }).jwtSecret);
   const token = (options: MintOptions) => mintToken({ ...options, ttl: '2h' }, key);
   const rows = [['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'gateway CPU ms/req']];
   for (const delay of DELAYS) rows.push(...await compare(delay, token));

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import { FilterRootFields, schemaFromExecutor } from '@graphql-tools/wrap';
 import { buildSchema, type GraphQLSchema } from 'graphql';
@@ -121,7 +122,8 @@ export async function buildUpstreamMode(config: GatewayModeConfig, logger: Logge
     policy,
     operations,
     visible: visibleSchemas(schema, policy, operations),
-    plugins: [forwarded.plugin(), reservedAliasPlugin(), upstreamGpcPlugin()],
+    // Cache hints mean nothing for answers that differ per caller; Apollo's per-field hook is skipped.
+    plugins: [ApolloServerPluginCacheControlDisabled(), forwarded.plugin(), reservedAliasPlugin(), upstreamGpcPlugin()],
     async ping() {
       await Promise.all(prepared.map((upstream) => upstream.executors.ping()));
     },
