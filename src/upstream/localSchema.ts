@@ -12,7 +12,7 @@ import { CONSENT_STATUSES, PURPOSES, type ConsentStatus, type Purpose } from '..
 import { assertConsentGoverns, consentSource, type ConsentView } from '../privacy/consent';
 import { toConsentEventView, type ConsentEventView } from '../privacy/consentHistory';
 import { buildManifest } from '../privacy/manifest';
-import { recordSubjectConsent, subjectIdFrom } from './subjectConsent';
+import { recordSubjectConsent, subjectIdFrom, type SubjectConsentCache } from './subjectConsent';
 
 /** Names the gateway adds to the schema; an upstream that also has one of them stops start-up. */
 export const LOCAL_TYPE_NAMES = ['Purpose', 'ConsentStatus', 'Consent', 'ConsentEvent', 'DateTime', 'JSON'] as const;
@@ -60,7 +60,8 @@ interface SetConsentArgs {
   source?: string | null;
 }
 
-export const localResolvers = {
+/** The resolvers of the operations above; consent writes drop the subject from this gateway's per-request cache. */
+export const localResolvers = (cache: SubjectConsentCache) => ({
   DateTime: DateTimeResolver,
   JSON: JSONResolver,
   Query: {
@@ -79,9 +80,9 @@ export const localResolvers = {
       assertConsentGoverns(args.purpose);
       const source = consentSource(args.source, caller.role);
       const subjectId = subjectArg(args.customerId);
-      return recordSubjectConsent(context, {
+      return recordSubjectConsent(context, cache, {
         subjectId, purpose: args.purpose, status: args.status, source, actor: caller.sub, actorRole: caller.role,
       }, { operation: 'Mutation.setConsent', detail: { purpose: args.purpose, source, onBehalf: caller.role !== 'customer' } });
     },
   },
-};
+});

@@ -14,7 +14,7 @@ import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context';
 import { wrapPiiResolver } from '../enforcement/fieldEnforcement';
 import type { FieldPolicy, Policy } from '../policy/types';
-import { loadSubjectConsents, subjectIdFrom, type SubjectConsents } from './subjectConsent';
+import { subjectIdFrom, type SubjectConsentCache, type SubjectConsents } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
 /** What wrapPiiResolver reads to decide (`_id`, `consents`), with the upstream record it stands for. */
@@ -28,7 +28,7 @@ function subjectOf(record: unknown): string | undefined {
   return record !== null && typeof record === 'object' ? subjectIdFrom((record as Record<string, unknown>)[SUBJECT_KEY_ALIAS]) : undefined;
 }
 
-export function wrapUpstreamPiiResolver(field: FieldPolicy, resolve: GraphQLFieldResolver<unknown, GatewayContext>): GraphQLFieldResolver<unknown, GatewayContext> {
+export function wrapUpstreamPiiResolver(field: FieldPolicy, resolve: GraphQLFieldResolver<unknown, GatewayContext>, cache: SubjectConsentCache): GraphQLFieldResolver<unknown, GatewayContext> {
   const enforced = wrapPiiResolver(field, (view, args, context, info) => resolve((view as SubjectView).record, args, context as GatewayContext, info));
   return (record, args, context, info) => {
     const subjectId = subjectOf(record);
@@ -39,7 +39,10 @@ export function wrapUpstreamPiiResolver(field: FieldPolicy, resolve: GraphQLFiel
       needsConsent = false; // the wrapper decides again and fails closed
     }
     if (!needsConsent || subjectId === undefined) return enforced({ _id: subjectId, record } satisfies SubjectView, args, context, info);
-    return loadSubjectConsents(context.loaders, subjectId).then(
+    // Usually prefetched with the page (see prefetchSubjectConsents): decided without a promise.
+    const known = cache.peek(context.loaders, subjectId);
+    if (known !== undefined) return enforced({ _id: subjectId, consents: known, record } satisfies SubjectView, args, context, info);
+    return cache.load(context.loaders, subjectId).then(
       (consents) => enforced({ _id: subjectId, consents, record } satisfies SubjectView, args, context, info),
       // Consent that cannot be read is no consent: decided without it, which redacts.
       () => enforced({ _id: subjectId, record } satisfies SubjectView, args, context, info),
@@ -47,14 +50,46 @@ export function wrapUpstreamPiiResolver(field: FieldPolicy, resolve: GraphQLFiel
   };
 }
 
-/** A new schema whose @pii fields are enforced per subject; the input schema is untouched. */
-export function enforceUpstreamFieldPolicies(schema: GraphQLSchema, policy: Policy): GraphQLSchema {
+/** Does any @pii field's decision in this request depend on each subject's consent? A failing decision counts as no. */
+function dependsOnConsent(policy: Policy, context: GatewayContext): boolean {
+  try {
+    for (const field of policy.fields.values()) if (context.privacy.requestDecision(field).kind === 'consent') return true;
+  } catch {
+    return false;
+  }
+  return false;
+}
+
+/**
+ * Wraps the root operations delegated to upstreams: once an answer arrives and the request's decisions
+ * depend on consent, the consent of every subject in it is loaded in one batch before its fields resolve.
+ */
+function prefetchSubjectConsents(resolve: GraphQLFieldResolver<unknown, GatewayContext>, policy: Policy, cache: SubjectConsentCache): GraphQLFieldResolver<unknown, GatewayContext> {
+  return async (source, args, context, info) => {
+    const answer: unknown = await resolve(source, args, context, info);
+    if (dependsOnConsent(policy, context)) {
+      // A failure here only means the values load one by one (and fail closed there).
+      await cache.prefetch(context.loaders, answer).catch(() => undefined);
+    }
+    return answer;
+  };
+}
+
+/**
+ * A new schema whose @pii fields are enforced per subject, and whose `upstreamOperations` (root
+ * coordinates) prefetch consent; the input schema is untouched.
+ */
+export function enforceUpstreamFieldPolicies(schema: GraphQLSchema, policy: Policy, cache: SubjectConsentCache, upstreamOperations: ReadonlySet<string>): GraphQLSchema {
   return mapSchema(schema, {
+    [MapperKind.ROOT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      if (!upstreamOperations.has(`${typeName}.${fieldName}`) || fieldConfig.resolve === undefined) return fieldConfig;
+      return { ...fieldConfig, resolve: prefetchSubjectConsents(fieldConfig.resolve as GraphQLFieldResolver<unknown, GatewayContext>, policy, cache) };
+    },
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
       const field = policy.fields.get(`${typeName}.${fieldName}`);
       if (field === undefined) return fieldConfig;
       const resolve = (fieldConfig.resolve ?? defaultMergedResolver) as GraphQLFieldResolver<unknown, GatewayContext>;
-      return { ...fieldConfig, resolve: wrapUpstreamPiiResolver(field, resolve) };
+      return { ...fieldConfig, resolve: wrapUpstreamPiiResolver(field, resolve, cache) };
     },
   });
 }

@@ -25,6 +25,7 @@ import { compileUpstreamPolicy } from './compileUpstreamPolicy';
 import { GatewayConfigError, type GatewayModeConfig, type UpstreamConfig } from './gatewayConfig';
 import { LOCAL_OPERATIONS, LOCAL_TYPE_NAMES, localResolvers, localTypeDefs } from './localSchema';
 import { applyOverlay, checkOverlay } from './overlay';
+import { SubjectConsentCache } from './subjectConsent';
 import { SubjectKeyTransform } from './subjectKeyTransform';
 import { enforceUpstreamFieldPolicies } from './upstreamEnforcement';
 import { createUpstreamExecutors, type UpstreamExecutors } from './upstreamExecutor';
@@ -105,6 +106,7 @@ export async function buildUpstreamMode(config: GatewayModeConfig, logger: Logge
     new Map(Object.entries(LOCAL_OPERATIONS)),
     ...prepared.map((upstream) => new Map(Object.entries(upstream.config.operations))),
   ], 'the operation'));
+  const consents = new SubjectConsentCache();
   const stitched = stitchSchemas<GatewayContext>({
     subschemas: prepared.map((upstream) => ({
       name: upstream.config.name,
@@ -113,9 +115,10 @@ export async function buildUpstreamMode(config: GatewayModeConfig, logger: Logge
       transforms: [new FilterRootFields(rootFieldFilter(upstream.config)), new SubjectKeyTransform(policy, subjectKeys)],
     })),
     typeDefs: localTypeDefs,
-    resolvers: localResolvers,
+    resolvers: localResolvers(consents),
   });
-  const schema = applyShield(enforceUpstreamFieldPolicies(stitched, policy), operations);
+  const upstreamOperations = new Set(prepared.flatMap((upstream) => Object.keys(upstream.config.operations)));
+  const schema = applyShield(enforceUpstreamFieldPolicies(stitched, policy, consents, upstreamOperations), operations);
   logger.info({ upstreams: prepared.map((upstream) => upstream.config.name), annotatedFields: fields.size }, 'gateway mode: upstream schemas loaded');
   return {
     schema,
@@ -123,7 +126,7 @@ export async function buildUpstreamMode(config: GatewayModeConfig, logger: Logge
     operations,
     visible: visibleSchemas(schema, policy, operations),
     // Cache hints mean nothing for answers that differ per caller; Apollo's per-field hook is skipped.
-    plugins: [ApolloServerPluginCacheControlDisabled(), forwarded.plugin(), reservedAliasPlugin(), upstreamGpcPlugin()],
+    plugins: [ApolloServerPluginCacheControlDisabled(), forwarded.plugin(), reservedAliasPlugin(), upstreamGpcPlugin(consents)],
     async ping() {
       await Promise.all(prepared.map((upstream) => upstream.executors.ping()));
     },

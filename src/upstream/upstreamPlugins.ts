@@ -11,7 +11,7 @@ import { Kind, visit, type DocumentNode } from 'graphql';
 import type { GatewayContext } from '../context';
 import { BadUserInputError } from '../errors';
 import { GPC_SOURCE } from '../privacy/consent';
-import { loadSubjectConsents, recordSubjectConsent } from './subjectConsent';
+import { recordSubjectConsent, type SubjectConsentCache } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
 function usesReservedAlias(document: DocumentNode): boolean {
@@ -40,23 +40,23 @@ export function reservedAliasPlugin(): ApolloServerPlugin<GatewayContext> {
 const GPC_PURPOSE = 'THIRD_PARTY_SHARING' as const;
 
 /** Records the opt-out of the calling subject when the request carries the signal. */
-export async function honourUpstreamGpc(context: GatewayContext): Promise<void> {
+export async function honourUpstreamGpc(context: GatewayContext, cache: SubjectConsentCache): Promise<void> {
   const caller = context.caller;
   if (!context.signals.gpc || caller === null || caller.role !== 'customer') return;
-  const current = (await loadSubjectConsents(context.loaders, caller.sub))[GPC_PURPOSE];
+  const current = (await cache.load(context.loaders, caller.sub))[GPC_PURPOSE];
   if (current?.status === 'DENIED' && current.source === GPC_SOURCE) return;
-  await recordSubjectConsent(context, {
+  await recordSubjectConsent(context, cache, {
     subjectId: caller.sub, purpose: GPC_PURPOSE, status: 'DENIED', source: GPC_SOURCE, actor: caller.sub, actorRole: 'customer',
   }, { operation: 'Signal.GlobalPrivacyControl', detail: { purpose: GPC_PURPOSE, source: GPC_SOURCE } });
 }
 
-export function upstreamGpcPlugin(): ApolloServerPlugin<GatewayContext> {
+export function upstreamGpcPlugin(cache: SubjectConsentCache): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue }) {
       if (!contextValue.signals.gpc || contextValue.caller?.role !== 'customer') return undefined;
       return {
         async didResolveOperation({ contextValue: context }) {
-          await honourUpstreamGpc(context);
+          await honourUpstreamGpc(context, cache);
         },
       };
     },
