@@ -14,6 +14,7 @@ import { createLogger } from '../../src/logger';
 import { createGateway } from '../../src/server';
 import { mintToken, secretKey } from '../../src/auth/tokens';
 import { openStore } from '../../src/store/openStore';
+import type { Store } from '../../src/store/port';
 import { openGatewayMode } from '../../src/upstream/openGatewayMode';
 import type { GqlOptions, GqlResponse, TestGateway } from './gateway';
 
@@ -77,6 +78,8 @@ export interface UpstreamTestGateway extends Omit<TestGateway, 'gateway'> {
 export interface UpstreamStartOptions {
   configFile?: string;
   env?: Record<string, string>;
+  /** Wraps the gateway's store before the gateway gets it (e.g. a decorator that counts store calls). */
+  wrapStore?: (store: Store) => Store;
 }
 
 /** The fixture upstream plus the gateway in gateway mode in front of it. */
@@ -91,7 +94,8 @@ export async function startUpstreamGateway(options: UpstreamStartOptions = {}): 
   const config = loadConfig(env);
   const logger = createLogger(config);
   const mode = await openGatewayMode({ ...config, gatewayConfigPath: config.gatewayConfigPath! }, logger, openStore, env);
-  const gateway = await createGateway({ config, store: mode.gatewayStore, logger, upstream: mode.upstream });
+  const store = options.wrapStore ? options.wrapStore(mode.gatewayStore) : mode.gatewayStore;
+  const gateway = await createGateway({ config, store, logger, upstream: mode.upstream });
   const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const key = secretKey(config.jwtSecret);
   // Introspection at start-up is not an operation of any caller.

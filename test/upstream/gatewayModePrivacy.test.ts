@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPseudonymizer } from '../../src/enforcement/redaction';
 import { fixtureCustomers } from '../fixtures/upstream/data';
+import { countingStore, type CountingStore } from '../store/countingStore';
 import { startUpstreamGateway, type UpstreamTestGateway } from '../helpers/upstreamGateway';
 
 const RAW = new Map(fixtureCustomers(3).map((customer) => [customer.id, customer]));
@@ -19,11 +20,12 @@ const CONSENTS: [string, string, string][] = [
 ];
 
 let gw: UpstreamTestGateway;
+let counted: CountingStore;
 const tokens: Record<string, string> = {};
 const pseudonym = createPseudonymizer('dev-only-pseudonym-key-change-me-0123456789ab');
 
 beforeAll(async () => {
-  gw = await startUpstreamGateway();
+  gw = await startUpstreamGateway({ wrapStore: (store) => (counted = countingStore(store)) });
   tokens.marketer = await gw.token({ role: 'marketer', purposes: ['MARKETING', 'ANALYTICS'], sub: 'mk-1' });
   tokens.analyst = await gw.token({ role: 'analyst', purposes: ['ANALYTICS'], sub: 'an-1' });
   tokens.support = await gw.token({ role: 'support', purposes: ['SUPPORT'], sub: 'sp-1' });
@@ -130,6 +132,14 @@ describe('gateway mode: lists decide per subject', () => {
         'Order.total': { CONSENT_DENIED: 2, PURPOSE: 0 },
       } } },
     });
+  });
+
+  it('the consent of every subject on a page, nested orders included, is read in one store query', async () => {
+    const mark = counted.calls.length;
+    const response = await gw.gql('{ customers(first: 3) { email orders { total customer { fullName } } } }', { token: tokens.marketer, purpose: 'MARKETING' });
+    expect(response.body.errors).toBeUndefined();
+    const reads = counted.since(mark).filter((call) => call.collection === 'consentEvents');
+    expect(reads).toEqual([{ collection: 'consentEvents', method: 'find', argument: { subjectId: { $in: ['c0001', 'c0002', 'c0003'] } } }]);
   });
 
   it('orders reached from the root are decided by their own customerId, in one page', async () => {
