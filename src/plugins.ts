@@ -8,7 +8,9 @@ import { privacyExtensionPlugin } from './privacy/privacyExtensionPlugin';
 import { globalPrivacyControlPlugin } from './privacy/globalPrivacyControl';
 import { auditPlugin } from './audit/auditPlugin';
 import { metricsPlugin } from './metrics/metricsPlugin';
+import { explainPlugin } from './explain/explainPlugin';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
-  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), metricsPlugin(services), auditPlugin(services)];
+  // explainPlugin after privacyExtensionPlugin (it extends extensions.privacy) and before auditPlugin (it records an event).
+  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), explainPlugin(), metricsPlugin(services), auditPlugin(services)];
 }
