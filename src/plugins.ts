@@ -9,8 +9,9 @@ import { globalPrivacyControlPlugin } from './privacy/globalPrivacyControl';
 import { auditPlugin } from './audit/auditPlugin';
 import { metricsPlugin } from './metrics/metricsPlugin';
 import { explainPlugin } from './explain/explainPlugin';
+import { previewPlugin } from './preview/previewPlugin';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
-  // explainPlugin after privacyExtensionPlugin (it extends extensions.privacy) and before auditPlugin (it records an event).
-  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), explainPlugin(), metricsPlugin(services), auditPlugin(services)];
+  // explainPlugin after privacyExtensionPlugin (it extends extensions.privacy); explain and preview before auditPlugin (they record events).
+  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), explainPlugin(), previewPlugin(), metricsPlugin(services), auditPlugin(services)];
 }

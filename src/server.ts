@@ -36,6 +36,10 @@ import { registerOperationalRoutes } from './http/operationalRoutes';
 import { registerMetricsRoute } from './http/metrics';
 import { FixedWindowRateLimiter, rateLimitKey } from './http/rateLimit';
 import { gatewayPlugins } from './plugins';
+import { admitPreview } from './preview/admitPreview';
+import { PREVIEW_HEADER } from './preview/previewHeader';
+import { previewOnSend } from './preview/markResponse';
+import type { PreviewMark } from './preview/previewMark';
 import { buildGatewaySchema } from './schema';
 import type { Store } from './store/port';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from './validation/queryLimits';
@@ -59,7 +63,7 @@ export interface Gateway {
 type ApolloRoute = RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, { Reply: string }>;
 
 /** What the /graphql route decided before handing the request to Apollo. */
-type Admission = { ok: true; authenticated: Authenticated } | { ok: false; error: GatewayError };
+type Admission = { ok: true; authenticated: Authenticated; preview: PreviewMark | null } | { ok: false; error: GatewayError };
 
 function header(request: { headers: IncomingHttpHeaders }, name: string): string | undefined {
   const value = request.headers[name];
@@ -127,37 +131,44 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       context: async (request) => {
         const admission = admissions.get(request);
         if (admission === undefined || !admission.ok) throw admission?.error ?? new RateLimitedError();
-        return createContext(services, {
+        const context = await createContext(services, {
           requestId: request.id,
           authorization: header(request, 'authorization'),
           purposeHeader: header(request, 'x-purpose'),
-          gpcHeader: header(request, 'sec-gpc'),
+          // A preview never writes on anyone's behalf, so it ignores the Global Privacy Control signal.
+          gpcHeader: admission.preview === null ? header(request, 'sec-gpc') : undefined,
         }, admission.authenticated);
+        return admission.preview === null ? context : { ...context, preview: admission.preview };
       },
     }));
   }
 
   const limiter = new FixedWindowRateLimiter(config.rateLimitPerMinute);
+  const previews = new WeakMap<object, PreviewMark>();
   const graphqlRoute: ApolloRoute = async function graphqlRoute(request, reply) {
     if (wantsGraphiQL(request)) {
       const page = graphiqlPage();
       return reply.type(page.type).headers(page.headers).send(page.body);
     }
     let admission: Admission;
+    // The rate limit counts the caller who sent the request (in a preview: the officer).
+    let sender: Authenticated['caller'] = null;
     try {
-      admission = { ok: true, authenticated: await authenticate(services, header(request, 'authorization')) };
+      const authenticated = await authenticate(services, header(request, 'authorization'));
+      sender = authenticated.caller;
+      admission = { ok: true, ...await admitPreview(services, authenticated, header(request, PREVIEW_HEADER), request.id, (mark) => previews.set(request, mark)) };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       admission = { ok: false, error };
     }
-    const caller = admission.ok ? admission.authenticated.caller : null;
-    const decision = limiter.take(rateLimitKey(caller, request.ip));
+    const decision = limiter.take(rateLimitKey(sender, request.ip));
     if (!decision.allowed) admission = { ok: false, error: rateLimited(decision.retryAfterSeconds) };
     admissions.set(request, admission);
-    const visibility = admission.ok ? visibilityOf(caller) : 'anonymous';
+    // A preview runs on the previewed caller's server: its schema, gate and errors.
+    const visibility = admission.ok ? visibilityOf(admission.authenticated.caller) : 'anonymous';
     return handlers.get(visibility)!.call(this, request, reply);
   };
-  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: graphqlRoute });
+  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: graphqlRoute, onSend: previewOnSend(previews) });
   registerGraphiQLAssets(app);
   registerOperationalRoutes(app, services);
   registerMetricsRoute(app, services);
