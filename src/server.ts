@@ -31,6 +31,7 @@ import { visibilityPlugin } from './enforcement/visibilityPlugin';
 import { createErrorFormatter } from './errorFormatting';
 import { GatewayError, RateLimitedError } from './errors';
 import { graphiqlPage, registerGraphiQLAssets, wantsGraphiQL } from './http/graphiql';
+import { devToolsEnabled, registerDevTokenRoute } from './http/devTokens';
 import { registerHttpErrorHandlers } from './http/httpErrors';
 import { registerOperationalRoutes } from './http/operationalRoutes';
 import { registerMetricsRoute } from './http/metrics';
@@ -147,7 +148,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const previews = new WeakMap<object, PreviewMark>();
   const graphqlRoute: ApolloRoute = async function graphqlRoute(request, reply) {
     if (wantsGraphiQL(request)) {
-      const page = graphiqlPage();
+      const page = graphiqlPage({ roleSwitcher: devToolsEnabled(config) });
       return reply.type(page.type).headers(page.headers).send(page.body);
     }
     let admission: Admission;
@@ -169,7 +170,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     return handlers.get(visibility)!.call(this, request, reply);
   };
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: graphqlRoute, onSend: previewOnSend(previews) });
-  registerGraphiQLAssets(app);
+  registerGraphiQLAssets(app, { roleSwitcher: devToolsEnabled(config) });
+  registerDevTokenRoute(app, services);
   registerOperationalRoutes(app, services);
   registerMetricsRoute(app, services);
   return {
