@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { diffManifests, widens } from './diff';
 import { DIFF_FORMATS, formatDiff, type DiffFormat } from './diffFormat';
 import { loadDiffSide } from './diffInput';
+import { manifestVersion } from '../explain/policyVersion';
 
 const USAGE = 'usage: npm run policy:diff -- OLD NEW [--format text|md|json] [--schema-dir schema]\n'
   + '  OLD, NEW: a manifest .json file, a .graphql file or directory, or a git revision\n';
@@ -34,14 +35,17 @@ function main(): void {
   if (!(DIFF_FORMATS as readonly string[]).includes(values.format)) fail(`--format must be one of ${DIFF_FORMATS.join(', ')}`);
   const options = { schemaDir: values['schema-dir'], cwd: process.cwd() };
   let changes;
+  let old;
+  let next;
   try {
-    const old = loadDiffSide(positionals[0]!, options);
-    const next = loadDiffSide(positionals[1]!, options);
+    old = loadDiffSide(positionals[0]!, options);
+    next = loadDiffSide(positionals[1]!, options);
     changes = diffManifests(old.manifest, next.manifest, next.schemaFields);
   } catch (error) {
     fail(error instanceof Error ? error.message : 'cannot read the inputs');
   }
-  process.stdout.write(formatDiff(values.format as DiffFormat, changes, positionals[0]!, positionals[1]!));
+  const side = (name: string, manifest: typeof old.manifest) => ({ name, version: manifestVersion(manifest) });
+  process.stdout.write(formatDiff(values.format as DiffFormat, changes, side(positionals[0]!, old.manifest), side(positionals[1]!, next.manifest)));
   process.exitCode = widens(changes) ? 1 : 0;
 }
 

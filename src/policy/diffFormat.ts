@@ -15,8 +15,14 @@ function summary(changes: readonly PolicyChange[]): string {
 
 const show = (value: string | null): string => value ?? '—';
 
-export function formatText(changes: readonly PolicyChange[], oldLabel: string, newLabel: string): string {
-  const lines = [`Privacy policy diff: ${oldLabel} → ${newLabel}`];
+/** One side of the diff as printed: what the command line named, and its policy version. */
+export interface SideLabel {
+  name: string;
+  version: string;
+}
+
+export function formatText(changes: readonly PolicyChange[], old: SideLabel, next: SideLabel): string {
+  const lines = [`Privacy policy diff: ${old.name} (${old.version}) → ${next.name} (${next.version})`];
   const width = Math.max(0, ...changes.map((change) => change.coordinate.length));
   for (const change of changes) {
     lines.push(`  ${change.effect.padEnd(7)} ${change.coordinate.padEnd(width)}  ${change.kind}: ${show(change.before)} → ${show(change.after)}`);
@@ -28,8 +34,8 @@ export function formatText(changes: readonly PolicyChange[], oldLabel: string, n
 
 const cell = (value: string): string => value.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function formatMarkdown(changes: readonly PolicyChange[], oldLabel: string, newLabel: string): string {
-  const lines = [`### Privacy policy diff: \`${cell(oldLabel)}\` → \`${cell(newLabel)}\``, ''];
+export function formatMarkdown(changes: readonly PolicyChange[], old: SideLabel, next: SideLabel): string {
+  const lines = [`### Privacy policy diff: \`${cell(old.name)}\` → \`${cell(next.name)}\``, '', `Policy version ${old.version} → ${next.version}.`, ''];
   if (widens(changes)) lines.push('> [!WARNING]', '> **Access widens.** A privacy review must approve this change.', '');
   lines.push(summary(changes), '');
   if (changes.length > 0) {
@@ -42,11 +48,11 @@ export function formatMarkdown(changes: readonly PolicyChange[], oldLabel: strin
   return `${lines.join('\n')}\n`;
 }
 
-export function formatDiff(format: DiffFormat, changes: readonly PolicyChange[], oldLabel: string, newLabel: string): string {
+export function formatDiff(format: DiffFormat, changes: readonly PolicyChange[], old: SideLabel, next: SideLabel): string {
   switch (format) {
-    case 'text': return formatText(changes, oldLabel, newLabel);
-    case 'md': return formatMarkdown(changes, oldLabel, newLabel);
-    case 'json': return `${JSON.stringify({ old: oldLabel, new: newLabel, widens: widens(changes), changes }, null, 2)}\n`;
+    case 'text': return formatText(changes, old, next);
+    case 'md': return formatMarkdown(changes, old, next);
+    case 'json': return `${JSON.stringify({ old: old.name, new: next.name, oldVersion: old.version, newVersion: next.version, widens: widens(changes), changes }, null, 2)}\n`;
     default: {
       const unreachable: never = format;
       return unreachable;

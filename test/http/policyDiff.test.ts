@@ -43,7 +43,7 @@ function variant(name: string, from: string, to: string): string {
   return path;
 }
 
-const json = (result: Run) => JSON.parse(result.stdout) as { widens: boolean; changes: { coordinate: string; kind: string; effect: string; before: string | null; after: string | null }[] };
+const json = (result: Run) => JSON.parse(result.stdout) as { widens: boolean; oldVersion: string; newVersion: string; changes: { coordinate: string; kind: string; effect: string; before: string | null; after: string | null }[] };
 const brief = (result: Run) => json(result).changes.map((change) => `${change.effect} ${change.coordinate} ${change.kind} ${change.before ?? '—'} → ${change.after ?? '—'}`);
 
 describe('policy:diff on annotated schemas', () => {
@@ -156,12 +156,18 @@ describe('policy:diff on the manifest a running gateway serves', () => {
     const same = await diff([file, join(ROOT, 'schema')]);
     expect(same.stdout).toContain('No change to the privacy policy.');
     expect(same.code).toBe(0);
+    // The policy version the diff prints is the one explanations carry.
+    const token = await gw.token({ role: 'marketer', purposes: ['MARKETING'] });
+    const explained = await gw.gql('{ customers(first: 1) { edges { node { email } } } }', { token, headers: { 'x-privacy-explain': '1' } });
+    const version = (explained.body.extensions?.privacy as any).explain.policyVersion;
+    expect(same.stdout).toContain(`Privacy policy diff: ${file} (${version}) → ${join(ROOT, 'schema')} (${version})`);
     const copy = join(work, 'schema-widened');
     cpSync(join(ROOT, 'schema'), copy, { recursive: true });
     const sdl = readFileSync(join(copy, 'customer.graphql'), 'utf8');
     writeFileSync(join(copy, 'customer.graphql'), sdl.replace('redact: GENERALIZE) @purpose(allowed: [PERSONALIZATION, ANALYTICS, LEGAL_COMPLIANCE])', 'redact: GENERALIZE) @purpose(allowed: [PERSONALIZATION, ANALYTICS, MARKETING, LEGAL_COMPLIANCE])'));
     const widened = await diff([file, copy, '--format', 'json']);
     expect(widened.code).toBe(1);
+    expect(json(widened).newVersion).not.toBe(json(widened).oldVersion);
     expect(brief(widened)).toEqual([
       'WIDENS Customer.birthDate PURPOSE_ADDED — → MARKETING (in clear for privacy_officer, marketer, analyst)',
     ]);
