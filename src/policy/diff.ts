@@ -143,7 +143,8 @@ function purposesDiff(old: readonly Purpose[], next: readonly Purpose[]): Policy
 
 export function diffManifests(old: PrivacyManifest, next: PrivacyManifest, nextSchemaFields: SchemaFields = null): PolicyChange[] {
   return [...fieldsDiff(old, next, nextSchemaFields), ...rolesDiff(old.roles, next.roles), ...purposesDiff(old.purposes, next.purposes)]
-    .sort((a, b) => a.coordinate.localeCompare(b.coordinate) || a.kind.localeCompare(b.kind) || String(a.after).localeCompare(String(b.after)));
+    .sort((a, b) => a.coordinate.localeCompare(b.coordinate) || a.kind.localeCompare(b.kind)
+      || String(a.after).localeCompare(String(b.after)) || String(a.before).localeCompare(String(b.before)));
 }
 
 export function widens(changes: readonly PolicyChange[]): boolean {

@@ -173,6 +173,29 @@ describe('policy:diff on the manifest a running gateway serves', () => {
     ]);
   });
 
+  it('manifests also compare the role and purpose tables; a field missing from a manifest counts as unprotected', async () => {
+    const manifest = await (await fetch(`${gw.url}/privacy/manifest`)).json() as any;
+    const old = join(work, 'tables-old.json');
+    writeFileSync(old, JSON.stringify(manifest));
+    manifest.roles.find((role: any) => role.name === 'support').purposes.push('ANALYTICS');
+    manifest.roles.find((role: any) => role.name === 'analyst').purposes = ['ANALYTICS'];
+    manifest.purposes.find((purpose: any) => purpose.name === 'MARKETING').consent = 'OPT_OUT';
+    manifest.purposes.find((purpose: any) => purpose.name === 'SUPPORT').legalBasis = 'legitimate_interest';
+    manifest.fields = manifest.fields.filter((field: any) => field.field !== 'phone');
+    const next = join(work, 'tables-new.json');
+    writeFileSync(next, JSON.stringify(manifest));
+    const result = await diff([old, next, '--format', 'json']);
+    expect(result.code).toBe(1);
+    expect(brief(result)).toEqual([
+      'WIDENS Customer.phone PII_REMOVED CONTACT_PHONE, purposes MARKETING, SUPPORT, LEGAL_COMPLIANCE, redact MASK, in clear for privacy_officer, marketer, support, customer → CLEAR (no @pii)',
+      'WIDENS purpose:MARKETING CONSENT_WEAKER OPT_IN → OPT_OUT',
+      'CHANGES purpose:SUPPORT LEGAL_BASIS_CHANGED contract → legitimate_interest',
+      'NARROWS role:analyst ROLE_PURPOSE_REMOVED MARKETING → —',
+      'NARROWS role:analyst ROLE_PURPOSE_REMOVED PERSONALIZATION → —',
+      'WIDENS role:support ROLE_PURPOSE_ADDED — → ANALYTICS',
+    ]);
+  });
+
   it('a file that is not a manifest → exit 2', async () => {
     const file = join(work, 'not-a-manifest.json');
     writeFileSync(file, JSON.stringify({ hello: 'world' }));
