@@ -13,5 +13,5 @@ import { previewPlugin } from './preview/previewPlugin';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
   // explainPlugin after privacyExtensionPlugin (it extends extensions.privacy); explain and preview before auditPlugin (they record events).
-  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), explainPlugin(), previewPlugin(), metricsPlugin(services), auditPlugin(services)];
+  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), explainPlugin(services), previewPlugin(), metricsPlugin(services), auditPlugin(services)];
 }

@@ -9,13 +9,15 @@
  * failure is logged; an explanation never changes a decision.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../context';
+import type { GatewayContext, GatewayServices } from '../context';
 import { buildExplanation } from './explanation';
 import { wantsExplanation } from './explainRequest';
+import { policyVersion } from './policyVersion';
 
 export const EXPLAIN_OPERATION = 'Privacy.explain';
 
-export function explainPlugin(): ApolloServerPlugin<GatewayContext> {
+export function explainPlugin(services: GatewayServices): ApolloServerPlugin<GatewayContext> {
+  const version = policyVersion(services.policy);
   return {
     async requestDidStart({ request }) {
       if (!wantsExplanation(request)) return undefined;
@@ -24,7 +26,7 @@ export function explainPlugin(): ApolloServerPlugin<GatewayContext> {
           if (response.body.kind !== 'single' || contextValue.privacy === undefined) return;
           const result = response.body.singleResult;
           try {
-            const explain = buildExplanation(contextValue.services.policy, contextValue.privacy);
+            const explain = buildExplanation(services.policy, version, contextValue.privacy);
             const privacy = (result.extensions?.privacy as Record<string, unknown> | undefined) ?? { purpose: contextValue.purpose, redactions: {} };
             result.extensions = { ...result.extensions, privacy: { ...privacy, explain } };
             contextValue.audit.record({

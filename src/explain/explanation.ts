@@ -10,7 +10,6 @@
 import type { Purpose } from '../policy/purposes';
 import type { Coordinate, FieldPolicy, Policy, RedactionReason } from '../policy/types';
 import type { PrivacyRecorder } from '../enforcement/privacyRecorder';
-import { policyVersion } from './policyVersion';
 import { explainedDecision, ruleChain, type DecisionSummary, type RuleStep } from './ruleChain';
 
 export interface CoordinateExplanation {
@@ -51,7 +50,7 @@ function explainField(field: FieldPolicy, privacy: PrivacyRecorder): CoordinateE
   };
 }
 
-export function buildExplanation(policy: Policy, privacy: PrivacyRecorder): Explanation {
+export function buildExplanation(policy: Policy, version: string, privacy: PrivacyRecorder): Explanation {
   const caller = privacy.caller;
   const coordinates: Record<Coordinate, CoordinateExplanation> = {};
   for (const coordinate of privacy.fields) {
@@ -59,7 +58,7 @@ export function buildExplanation(policy: Policy, privacy: PrivacyRecorder): Expl
     if (field !== undefined) coordinates[coordinate] = explainField(field, privacy);
   }
   return {
-    policyVersion: policyVersion(policy),
+    policyVersion: version,
     caller: {
       role: caller?.role ?? null,
       purpose: privacy.purpose,

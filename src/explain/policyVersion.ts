@@ -9,20 +9,13 @@ import stringify from 'safe-stable-stringify';
 import { buildManifest, type PrivacyManifest } from '../privacy/manifest';
 import type { Policy } from '../policy/types';
 
-const memo = new WeakMap<Policy, string>();
-
 export function manifestVersion(manifest: PrivacyManifest): string {
   const { fields, purposes, roles } = manifest;
   const canonical = stringify({ fields, purposes, roles }) ?? '';
   return `sha256:${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
 }
 
-/** The version of a compiled policy (computed once per Policy object). */
+/** The version of a compiled policy (the explain plugin computes it once, at start-up). */
 export function policyVersion(policy: Policy): string {
-  let version = memo.get(policy);
-  if (version === undefined) {
-    version = manifestVersion(buildManifest(policy));
-    memo.set(policy, version);
-  }
-  return version;
+  return manifestVersion(buildManifest(policy));
 }
