@@ -41,6 +41,7 @@ const INIT_SCRIPT = `(function () {
     });
     return base(params, Object.assign({}, options, { headers: headers }));
   }
+  var SWITCHER_QUERY = '# Development: pick a caller in the bar above and press \\"Use this caller\\",\\n# or paste a token into the Authorization header below. Then run:\\n{\\n  customers(first: 3) {\\n    totalCount\\n    edges { node { id email country } }\\n  }\\n}\\n';
   var root = ReactDOM.createRoot(document.getElementById('graphiql'));
   var latestQuery;
   var generation = 0;
@@ -57,7 +58,7 @@ const INIT_SCRIPT = `(function () {
       shouldPersistHeaders: false,
       isHeadersEditorEnabled: true,
       defaultEditorToolsVisibility: 'headers',
-      defaultQuery: '# Paste a token into the Authorization header below (npm run -s token -- --role marketer --purposes MARKETING),\\n# then run:\\n{\\n  customers(first: 3) {\\n    totalCount\\n    edges { node { id email country } }\\n  }\\n}\\n'
+      defaultQuery: document.getElementById('role-switcher') ? SWITCHER_QUERY : '# Paste a token into the Authorization header below (npm run -s token -- --role marketer --purposes MARKETING),\\n# then run:\\n{\\n  customers(first: 3) {\\n    totalCount\\n    edges { node { id email country } }\\n  }\\n}\\n'
     }));
   }
   window.privacyGatewayGraphiQL = { useHeaders: render };

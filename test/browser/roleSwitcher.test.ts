@@ -98,6 +98,7 @@ describe('GraphiQL role switcher (development), in Chromium', () => {
   }
 
   it('offers every role, and each role only the purposes it may act under', async () => {
+    expect(await editor(page, '.graphiql-query-editor')).toMatch(/^# Development: pick a caller in the bar above/);
     expect(await texts(page, '#pg-role option')).toEqual(['privacy_officer', 'marketer', 'analyst', 'support', 'partner', 'customer']);
     await page.selectOption('#pg-role', 'support');
     expect(await texts(page, '#pg-purpose option')).toEqual(['SUPPORT (NONE)']);
