@@ -18,6 +18,7 @@ import { ROLE_TABLE } from './policy/roles';
 import type { Caller, Policy } from './policy/types';
 import { createLoaders, type Loaders } from './store/loaders';
 import type { Document, Store } from './store/port';
+import type { PreviewMark } from './preview/previewMark';
 
 export interface GatewayServices {
   config: Config;
@@ -44,6 +45,8 @@ export interface GatewayContext {
   services: GatewayServices;
   /** Signals the data subject sent with the request (Global Privacy Control). */
   signals: { gpc: boolean };
+  /** Set when the privacy officer previews another caller (X-Preview-As); `caller` is then the previewed one. */
+  preview?: PreviewMark;
 }
 
 export interface RequestFacts {

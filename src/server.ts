@@ -24,6 +24,7 @@ import { createPseudonymizer } from './enforcement/redaction';
 import { visibleSchemas, type Visibility } from './enforcement/visibleSchema';
 import { visibilityPlugin } from './enforcement/visibilityPlugin';
 import { createErrorFormatter } from './errorFormatting';
+import { devToolsEnabled, registerDevTokenRoute } from './http/devTokens';
 import { registerGraphiQLAssets } from './http/graphiql';
 import { registerHttpErrorHandlers } from './http/httpErrors';
 import { registerOperationalRoutes } from './http/operationalRoutes';
@@ -100,7 +101,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   await Promise.all([...servers.values()].map((server) => server.start()));
 
   await registerGraphqlRoute(app, services, servers);
-  registerGraphiQLAssets(app);
+  registerGraphiQLAssets(app, { roleSwitcher: devToolsEnabled(config) });
+  registerDevTokenRoute(app, services);
   registerOperationalRoutes(app, services);
   registerMetricsRoute(app, services);
   return {

@@ -16,13 +16,23 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { authenticate, createContext, type Authenticated, type GatewayContext, type GatewayServices } from '../context';
 import { visibilityOf, type Visibility } from '../enforcement/visibleSchema';
 import { GatewayError, RateLimitedError } from '../errors';
+import { devToolsEnabled } from '../http/devTokens';
 import { graphiqlPage, wantsGraphiQL } from '../http/graphiql';
+import { admitPreview } from '../preview/admitPreview';
+import { previewOnSend } from '../preview/markResponse';
+import { PREVIEW_HEADER } from '../preview/previewHeader';
+import type { PreviewMark } from '../preview/previewMark';
 import { rateLimitKey } from './rateLimitKey';
 
 type ApolloRoute = RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, { Reply: string }>;
 
-/** What admission decided about the token before the request reaches Apollo. */
-type Admission = { ok: true; authenticated: Authenticated } | { ok: false; error: GatewayError };
+/**
+ * What admission decided before the request reaches Apollo. `sender` is who sent it (the rate-limit
+ * key); in a preview (X-Preview-As) `authenticated` is the previewed caller and `sender` the officer.
+ */
+type Admission =
+  | { ok: true; authenticated: Authenticated; preview: PreviewMark | null; sender: Authenticated['caller'] }
+  | { ok: false; error: GatewayError; sender: Authenticated['caller'] };
 
 const RATE_WINDOW_MS = 60_000;
 
@@ -44,25 +54,24 @@ export async function registerGraphqlRoute(
   app: FastifyInstance, services: GatewayServices, servers: ReadonlyMap<Visibility, ApolloServer<GatewayContext>>,
 ): Promise<void> {
   const admissions = new WeakMap<FastifyRequest, Admission>();
+  const previews = new WeakMap<object, PreviewMark>();
   const handlers = new Map<Visibility, ApolloRoute>();
   for (const [visibility, server] of servers) {
     handlers.set(visibility, fastifyApolloHandler<GatewayContext>(server, {
       context: async (request) => {
         const admission = admissions.get(request);
         if (admission === undefined || !admission.ok) throw admission?.error ?? new RateLimitedError();
-        return createContext(services, {
+        const context = await createContext(services, {
           requestId: request.id,
           authorization: header(request, 'authorization'),
           purposeHeader: header(request, 'x-purpose'),
-          gpcHeader: header(request, 'sec-gpc'),
+          // A preview never writes on anyone's behalf, so it ignores the Global Privacy Control signal.
+          gpcHeader: admission.preview === null ? header(request, 'sec-gpc') : undefined,
         }, admission.authenticated);
+        return admission.preview === null ? context : { ...context, preview: admission.preview };
       },
     }));
   }
-  const callerOf = (request: FastifyRequest) => {
-    const admission = admissions.get(request);
-    return admission?.ok ? admission.authenticated.caller : null;
-  };
 
   await app.register(rateLimit, {
     global: false,
@@ -73,7 +82,8 @@ export async function registerGraphqlRoute(
   const limiter = app.rateLimit({
     max: services.config.rateLimitPerMinute,
     timeWindow: RATE_WINDOW_MS,
-    keyGenerator: (request) => rateLimitKey(callerOf(request), request.ip),
+    // The rate limit counts the caller who sent the request (in a preview: the officer).
+    keyGenerator: (request) => rateLimitKey(admissions.get(request)?.sender ?? null, request.ip),
     allowList: (request) => wantsGraphiQL(request),
     onExceeded: () => services.metrics.errors.inc({ code: 'RATE_LIMITED' }),
     errorResponseBuilder: () => new RateLimitExceeded(),
@@ -81,10 +91,12 @@ export async function registerGraphqlRoute(
 
   const graphqlRoute: ApolloRoute = async function graphqlRoute(request, reply) {
     if (wantsGraphiQL(request)) {
-      const page = graphiqlPage();
+      const page = graphiqlPage({ roleSwitcher: devToolsEnabled(services.config) });
       return reply.type(page.type).headers(page.headers).send(page.body);
     }
-    const visibility = admissions.get(request)?.ok ? visibilityOf(callerOf(request)) : 'anonymous';
+    // A preview runs on the previewed caller's server: its schema, gate and errors.
+    const admission = admissions.get(request);
+    const visibility = admission?.ok ? visibilityOf(admission.authenticated.caller) : 'anonymous';
     return handlers.get(visibility)!.call(this, request, reply);
   };
   app.route({
@@ -92,14 +104,20 @@ export async function registerGraphqlRoute(
     url: '/graphql',
     onRequest: async (request) => {
       if (wantsGraphiQL(request)) return;
+      let sender: Authenticated['caller'] = null;
       try {
-        admissions.set(request, { ok: true, authenticated: await authenticate(services, header(request, 'authorization')) });
+        const authenticated = await authenticate(services, header(request, 'authorization'));
+        sender = authenticated.caller;
+        const onPreview = (mark: PreviewMark) => previews.set(request, mark);
+        const admitted = await admitPreview(services, authenticated, header(request, PREVIEW_HEADER), request.id, onPreview);
+        admissions.set(request, { ok: true, ...admitted, sender });
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error;
-        admissions.set(request, { ok: false, error });
+        admissions.set(request, { ok: false, error, sender });
       }
     },
     preHandler: limiter,
+    onSend: previewOnSend(previews),
     handler: graphqlRoute,
   });
 }
