@@ -50,11 +50,10 @@ export class RateLimitExceeded extends Error {
   }
 }
 
-export async function registerGraphqlRoute(
-  app: FastifyInstance, services: GatewayServices, servers: ReadonlyMap<Visibility, ApolloServer<GatewayContext>>,
-): Promise<void> {
-  const admissions = new WeakMap<FastifyRequest, Admission>();
-  const previews = new WeakMap<object, PreviewMark>();
+type Admissions = WeakMap<FastifyRequest, Admission>;
+
+/** One Apollo route handler per visibility class; each builds its context from the request's admission. */
+function classHandlers(services: GatewayServices, servers: ReadonlyMap<Visibility, ApolloServer<GatewayContext>>, admissions: Admissions) {
   const handlers = new Map<Visibility, ApolloRoute>();
   for (const [visibility, server] of servers) {
     handlers.set(visibility, fastifyApolloHandler<GatewayContext>(server, {
@@ -72,23 +71,47 @@ export async function registerGraphqlRoute(
       },
     }));
   }
+  return handlers;
+}
 
+/** @fastify/rate-limit as the route's preHandler, keyed by who sent the request (in a preview: the officer). */
+async function callerRateLimit(app: FastifyInstance, services: GatewayServices, admissions: Admissions) {
   await app.register(rateLimit, {
     global: false,
     // Only Retry-After on a refusal: the limit's size and state are no caller's business.
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
   });
-  const limiter = app.rateLimit({
+  return app.rateLimit({
     max: services.config.rateLimitPerMinute,
     timeWindow: RATE_WINDOW_MS,
-    // The rate limit counts the caller who sent the request (in a preview: the officer).
     keyGenerator: (request) => rateLimitKey(admissions.get(request)?.sender ?? null, request.ip),
     allowList: (request) => wantsGraphiQL(request),
     onExceeded: () => services.metrics.errors.inc({ code: 'RATE_LIMITED' }),
     errorResponseBuilder: () => new RateLimitExceeded(),
   });
+}
 
+/** Verifies the token once and admits a preview; a refusal is kept to be answered through Apollo. */
+async function admit(services: GatewayServices, request: FastifyRequest, onPreview: (mark: PreviewMark) => void): Promise<Admission> {
+  let sender: Authenticated['caller'] = null;
+  try {
+    const authenticated = await authenticate(services, header(request, 'authorization'));
+    sender = authenticated.caller;
+    const admitted = await admitPreview(services, authenticated, header(request, PREVIEW_HEADER), request.id, onPreview);
+    return { ok: true, ...admitted, sender };
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    return { ok: false, error, sender };
+  }
+}
+
+export async function registerGraphqlRoute(
+  app: FastifyInstance, services: GatewayServices, servers: ReadonlyMap<Visibility, ApolloServer<GatewayContext>>,
+): Promise<void> {
+  const admissions: Admissions = new WeakMap();
+  const previews = new WeakMap<object, PreviewMark>();
+  const handlers = classHandlers(services, servers, admissions);
   const graphqlRoute: ApolloRoute = async function graphqlRoute(request, reply) {
     if (wantsGraphiQL(request)) {
       const page = graphiqlPage({ roleSwitcher: devToolsEnabled(services.config) });
@@ -103,20 +126,9 @@ export async function registerGraphqlRoute(
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     onRequest: async (request) => {
-      if (wantsGraphiQL(request)) return;
-      let sender: Authenticated['caller'] = null;
-      try {
-        const authenticated = await authenticate(services, header(request, 'authorization'));
-        sender = authenticated.caller;
-        const onPreview = (mark: PreviewMark) => previews.set(request, mark);
-        const admitted = await admitPreview(services, authenticated, header(request, PREVIEW_HEADER), request.id, onPreview);
-        admissions.set(request, { ok: true, ...admitted, sender });
-      } catch (error) {
-        if (!(error instanceof GatewayError)) throw error;
-        admissions.set(request, { ok: false, error, sender });
-      }
+      if (!wantsGraphiQL(request)) admissions.set(request, await admit(services, request, (mark) => previews.set(request, mark)));
     },
-    preHandler: limiter,
+    preHandler: await callerRateLimit(app, services, admissions),
     onSend: previewOnSend(previews),
     handler: graphqlRoute,
   });
