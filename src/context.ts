@@ -11,11 +11,12 @@ import { verifyToken, type TokenClaims } from './auth/tokens';
 import { RequestAudit } from './audit/requestAudit';
 import { PrivacyRecorder } from './enforcement/privacyRecorder';
 import type { Pseudonymizer } from './enforcement/redaction';
+import { agreementInForce } from './privacy/partners';
 import { isPurpose, type Purpose } from './policy/purposes';
 import { ROLE_TABLE } from './policy/roles';
 import type { Caller, Policy } from './policy/types';
 import { createLoaders, type Loaders } from './store/loaders';
-import type { Document, Store } from './store/port';
+import type { Store } from './store/port';
 
 export interface GatewayServices {
   config: Config;
@@ -53,18 +54,12 @@ function bearer(authorization: string | undefined): string | null {
   return match ? match[1]! : '';
 }
 
-function partnerAgreementActive(partner: Document | null, now: number): partner is Document & { purposes: string[] } {
-  if (partner === null || partner.active !== true || !Array.isArray(partner.purposes)) return false;
-  const expires = typeof partner.agreementExpiresAt === 'string' ? Date.parse(partner.agreementExpiresAt) : NaN;
-  return Number.isFinite(expires) && expires > now;
-}
-
 /** Narrows verified claims to what the role (and, for partners, the agreement) permits. */
 export async function callerFromClaims(claims: TokenClaims, loaders: Loaders): Promise<Caller> {
   let purposes = claims.purposes.filter((purpose) => ROLE_TABLE[claims.role].purposes.includes(purpose));
   if (claims.role === 'partner') {
     const partner = await loaders.partner.load(claims.partnerId ?? '');
-    if (!partnerAgreementActive(partner, Date.now())) {
+    if (!agreementInForce(partner, Date.now())) {
       throw new GatewayForbidden('Partner is not registered or its data-processing agreement is not active');
     }
     purposes = purposes.filter((purpose) => partner.purposes.includes(purpose));

@@ -8,7 +8,8 @@ import { privacyExtensionPlugin } from './privacy/privacyExtensionPlugin';
 import { globalPrivacyControlPlugin } from './privacy/globalPrivacyControl';
 import { auditPlugin } from './audit/auditPlugin';
 import { metricsPlugin } from './metrics/metricsPlugin';
+import { unexpectedErrorPlugin } from './unexpectedErrors';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
-  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), metricsPlugin(services), auditPlugin(services)];
+  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), unexpectedErrorPlugin(services), metricsPlugin(services), auditPlugin(services)];
 }

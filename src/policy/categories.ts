@@ -1,7 +1,7 @@
 /**
  * Personal-data categories (Fides-style taxonomy, CONTRACT.md section 4) and what each allows.
  *
- * `directIdentifier`: identifies a person on its own; the analyst only ever sees it pseudonymized.
+ * `directIdentifier`: identifies a person on its own; the analyst sees it only as a pseudonym, or null.
  * `strategies`: the redactions that make sense for the category's values; anything else in the
  * schema is a start-up error, so a GENERALIZE on a category with no generalizer cannot slip through.
  * `encryptAtRest`: identifying values that are stored encrypted; the rest stay queryable for segments.

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEventDocument } from '../../src/audit/auditEvent';
+import type { Purpose } from '../../src/policy/purposes';
 import { customerDocument, insertCustomers } from '../helpers/fixtures';
 import { startTestGateway, type GqlResponse, type TestGateway } from '../helpers/gateway';
 
@@ -22,7 +23,7 @@ async function auditOf(response: GqlResponse): Promise<AuditEventDocument[]> {
 }
 
 async function tokenFor(role: string, purposes: string[]): Promise<string> {
-  if (role === 'partner') return gw.token({ role: 'partner', purposes, sub: 'demo-partner', scope: 'segments:read customers:read', partnerId: 'demo-partner' });
+  if (role === 'partner') return gw.token({ role: 'partner', purposes: purposes as Purpose[], sub: 'demo-partner', scope: 'segments:read customers:read', partnerId: 'demo-partner' });
   if (role === 'customer') return gw.token({ role: 'customer', purposes: [], sub: SUBJECT._id });
   return gw.token({ role: role as 'marketer', purposes: purposes as ['MARKETING'], sub: `${role}-1` });
 }
