@@ -9,6 +9,7 @@ import { ForbiddenError, PurposeNotAllowedError } from './errors';
 import type { Config } from './config';
 import { verifyToken, type TokenClaims } from './auth/tokens';
 import { RequestAudit } from './audit/requestAudit';
+import { createCustomerRecords, type CustomerRecords } from './enforcement/customerRecords';
 import { PrivacyRecorder } from './enforcement/privacyRecorder';
 import type { Pseudonymizer } from './enforcement/redaction';
 import { agreementInForce } from './privacy/partners';
@@ -33,6 +34,8 @@ export interface GatewayContext {
   purpose: Purpose | null;
   loaders: Loaders;
   privacy: PrivacyRecorder;
+  /** The only way resolvers read customer records: scoped to this caller and purpose by enforcement. */
+  records: CustomerRecords;
   /** Explicit audit events of this request (data-subject operations); written before the response. */
   audit: RequestAudit;
   pseudonymize: Pseudonymizer;
@@ -100,13 +103,16 @@ export async function authenticate(services: GatewayServices, authorization: str
 export async function createContext(services: GatewayServices, facts: RequestFacts, authenticated?: Authenticated): Promise<GatewayContext> {
   const { caller, loaders } = authenticated ?? await authenticate(services, facts.authorization);
   const purpose = resolvePurpose(caller, facts.purposeHeader);
+  const privacy = new PrivacyRecorder(caller, purpose);
+  const audit = new RequestAudit();
   return {
     requestId: facts.requestId ?? randomUUID(),
     caller,
     purpose,
     loaders,
-    privacy: new PrivacyRecorder(caller, purpose),
-    audit: new RequestAudit(),
+    privacy,
+    records: createCustomerRecords({ store: services.store, policy: services.policy, loaders, privacy, audit, maxPageSize: services.config.maxPageSize }),
+    audit,
     pseudonymize: services.pseudonymize,
     services,
     signals: { gpc: facts.gpcHeader?.trim() === '1' },

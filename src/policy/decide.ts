@@ -7,7 +7,8 @@
  * per subject. `decide` composes both and is what the tests exercise exhaustively.
  */
 import { CATEGORY_REGISTRY } from './categories';
-import { PURPOSE_REGISTRY, type ConsentStatus, type Purpose } from './purposes';
+import { consentAllows } from './consentModel';
+import { PURPOSE_REGISTRY, type Purpose } from './purposes';
 import { ROLE_TABLE } from './roles';
 import type { Caller, Coordinate, Decision, FieldPolicy, Policy, Redaction, RedactionReason, SubjectConsent } from './types';
 
@@ -74,23 +75,8 @@ function perPurpose(field: FieldPolicy, caller: Caller, purpose: Purpose | null,
   return { kind: 'consent', purpose, strategy, thenRedact };
 }
 
-/** Does a subject's consent state allow processing for `purpose`? Missing records follow the legal basis. */
-export function consentAllows(purpose: Purpose, status: ConsentStatus | undefined): { allowed: true } | { allowed: false; reason: RedactionReason } {
-  const model = PURPOSE_REGISTRY[purpose]?.consent;
-  switch (model) {
-    case 'NONE':
-      return { allowed: true };
-    case 'OPT_IN':
-      if (status === 'GRANTED') return { allowed: true };
-      return { allowed: false, reason: status === undefined ? 'CONSENT_MISSING' : 'CONSENT_DENIED' };
-    case 'OPT_OUT':
-      if (status === 'DENIED' || status === 'WITHDRAWN') return { allowed: false, reason: 'CONSENT_DENIED' };
-      if (status === undefined || status === 'GRANTED') return { allowed: true };
-      return { allowed: false, reason: 'POLICY_ERROR' };
-    default:
-      return { allowed: false, reason: 'POLICY_ERROR' };
-  }
-}
+/** The one consent model (policy/consentModel.ts), re-exported where the decision is made. */
+export { consentAllows } from './consentModel';
 
 export function decideForSubject(request: RequestDecision, subjectId: string | undefined, consent: SubjectConsent | undefined): Decision {
   switch (request.kind) {

@@ -8,7 +8,7 @@
  * subject's id in them and drops what describes the whole request (decision, counts), so one
  * subject's export never discloses who else was read alongside, how many, or what their consent did.
  */
-import { consentAllows } from '../policy/decide';
+import { consentAllows } from '../policy/consentModel';
 import { PURPOSE_REGISTRY, type Purpose } from '../policy/purposes';
 import type { Policy } from '../policy/types';
 import type { Loaders } from '../store/loaders';

@@ -5,8 +5,8 @@
  */
 import { BadUserInputError } from '../errors';
 import type { GatewayContext } from '../context';
+import type { Store } from '../store/port';
 import type { CustomerDocument } from '../store/seed';
-import { customerByEmail } from '../../resolvers/customerQueries';
 import { validateRectification, type RectifiableField, type RectifyCustomerInput } from './rectificationInput';
 import { requireActiveSubject } from './subjects';
 
@@ -15,13 +15,21 @@ export interface RectificationOutcome {
   fields: RectifiableField[];
 }
 
+/**
+ * The id of the customer (erased or not) holding `email`, by the same exact, case-insensitive match
+ * as support's lookup (and the same index). Uniqueness check only: it never returns the record.
+ */
+async function emailHolderId(store: Store, email: string): Promise<string | null> {
+  const holder = await store.collection<CustomerDocument>('customers').findOne({ email: email.trim().toLowerCase() });
+  return holder?._id ?? null;
+}
+
 export async function rectifySubject(context: GatewayContext, id: string, input: RectifyCustomerInput): Promise<RectificationOutcome> {
   const { set, fields, email } = validateRectification(input);
   await requireActiveSubject(context.loaders, id);
   if (email !== undefined) {
-    // The same lookup support uses, so whatever index it relies on applies here too.
-    const holder = await customerByEmail(context, email);
-    if (holder !== null && holder._id !== id) throw new BadUserInputError('input.email is already used by another customer');
+    const holder = await emailHolderId(context.services.store, email);
+    if (holder !== null && holder !== id) throw new BadUserInputError('input.email is already used by another customer');
   }
   const result = await context.services.store
     .collection<CustomerDocument>('customers')

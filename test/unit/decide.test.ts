@@ -83,7 +83,7 @@ describe('decide: fail closed', () => {
 
   it('an unknown consent status is not consent', () => {
     const odd = { get: () => 'MAYBE' as unknown as ConsentStatus };
-    expect(decide(policy, caller('marketer'), 'MARKETING', odd, 'Customer.email')).toEqual(redacted('MASK', 'CONSENT_DENIED'));
+    expect(decide(policy, caller('marketer'), 'MARKETING', odd, 'Customer.email')).toEqual(redacted('MASK', 'POLICY_ERROR'));
     expect(decide(policy, caller('analyst'), 'ANALYTICS', odd, 'Customer.country')).toEqual(redacted('NULL', 'POLICY_ERROR'));
   });
 
