@@ -58,8 +58,8 @@ export const segmentQueries = {
       reads: definitionCoordinates(definition),
       dimensions: args.groupBy.map((dimension) => ({ label: dimension, coordinate: DIMENSION_COORDINATES[dimension] })),
       operation: 'Query.segmentReport',
-    }, (match, aggregate) => computeSegmentReport(aggregate, {
-      match, groupBy: args.groupBy, k, epsilon, now, noiseKey: pseudonymKey, noiseContext: `${segment._id}|${purpose}`,
+    }, (aggregate) => computeSegmentReport(aggregate, {
+      match: {}, groupBy: args.groupBy, k, epsilon, now, noiseKey: pseudonymKey, noiseContext: `${segment._id}|${purpose}`,
     }));
     context.audit.record({
       operation: 'Query.segmentReport',

@@ -60,7 +60,7 @@ export interface Aggregation extends Omit<Selection, 'audienceOf'> {
   dimensions: readonly { label: string; coordinate: Coordinate }[];
 }
 
-export type Aggregate = (pipeline: Record<string, unknown>[]) => Promise<Record<string, unknown>[]>;
+export type Aggregate = <R = Record<string, unknown>>(pipeline: Record<string, unknown>[]) => Promise<R[]>;
 
 /** All clauses must hold: one flat condition when their keys are disjoint (stores use top-level equalities as indexes), else $and. */
 function and(clauses: readonly Filter[]): Filter {
@@ -140,11 +140,12 @@ export class CustomerRecords {
   }
 
   /**
-   * Runs `compute` over the match of an aggregate: the selection, restricted to subjects whose consent
-   * allows the request's purpose and not erased. Refused when a dimension or a selecting attribute
-   * may not be processed for the request's purpose. The caller audits the aggregate it publishes.
+   * Runs `compute` with an aggregate function whose pipelines always start with the reader's match:
+   * the selection, restricted to subjects whose consent allows the request's purpose and not erased.
+   * Refused when a dimension or a selecting attribute may not be processed for the request's purpose.
+   * The caller audits the aggregate it publishes.
    */
-  async aggregate<T>(aggregation: Aggregation, compute: (match: Filter, aggregate: Aggregate) => Promise<T>): Promise<T> {
+  async aggregate<T>(aggregation: Aggregation, compute: (aggregate: Aggregate) => Promise<T>): Promise<T> {
     const purpose = this.purpose;
     invariant(purpose !== null, 'the gate requires a purpose for aggregates');
     const notFor = (coordinate: Coordinate) => {
@@ -155,7 +156,8 @@ export class CustomerRecords {
     if (deniedDimensions.length > 0) throw new ForbiddenError(`groupBy ${deniedDimensions.join(', ')} may not be processed for ${purpose}`);
     if (aggregation.reads.some(notFor)) throw new ForbiddenError(`this selection uses attributes that may not be processed for ${purpose}`);
     const match = and([aggregation.where, consentFilter(purpose), NOT_ERASED]);
-    return compute(match, (pipeline) => this.customers.aggregate(pipeline));
+    const aggregate: Aggregate = <R,>(pipeline: Record<string, unknown>[]) => this.customers.aggregate<R>([{ $match: match }, ...pipeline]);
+    return compute(aggregate);
   }
 }
 
