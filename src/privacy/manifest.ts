@@ -5,6 +5,7 @@
  */
 import { CATEGORY_REGISTRY } from '../policy/categories';
 import { decideForRequest } from '../policy/decide';
+import { LOOKUP_KEYS } from '../policy/identification';
 import { PURPOSE_REGISTRY, PURPOSES, type Purpose } from '../policy/purposes';
 import { ROLE_TABLE, ROLES, type Role } from '../policy/roles';
 import type { FieldPolicy, Policy } from '../policy/types';
@@ -17,6 +18,8 @@ export interface PrivacyManifest {
     redact: string; roles: Role[]; encryptedAtRest: boolean;
   }[];
   roles: { name: Role; readsRecords: string; clearData: string; purposes: Purpose[]; aggregates: boolean; writes: string[] }[];
+  /** Lookups by a direct identifier, and who may perform them under which purpose. */
+  identification: { key: string; argument: string; allowed: { role: Role; purpose: Purpose }[] }[];
 }
 
 /** Roles that can see the field in clear for at least one purpose they may act under (consent permitting). */
@@ -55,6 +58,9 @@ export function buildManifest(policy: Policy): PrivacyManifest {
       const role = ROLE_TABLE[name];
       return { name, readsRecords: role.readsRecords, clearData: role.clearData, purposes: [...role.purposes], aggregates: role.aggregates, writes: [...role.writes] };
     }),
+    identification: Object.values(LOOKUP_KEYS).map((key) => ({
+      key: key.coordinate, argument: key.argument, allowed: key.allowed.map((entry) => ({ ...entry })),
+    })),
   };
 }
 
@@ -84,6 +90,12 @@ export function manifestToMarkdown(manifest: PrivacyManifest): string {
     '| role | reads records | personal data in clear | purposes | aggregates | writes |',
     '| --- | --- | --- | --- | --- | --- |',
     ...manifest.roles.map((r) => `| ${r.name} | ${cell(r.readsRecords)} | ${r.clearData} | ${r.purposes.join(', ') || '—'} | ${r.aggregates ? 'yes' : 'no'} | ${cell(r.writes.join(', ')) || '—'} |`),
+    '',
+    '## Identification (lookup by a direct identifier)',
+    '',
+    '| key | argument | who may, under which purpose |',
+    '| --- | --- | --- |',
+    ...manifest.identification.map((i) => `| ${i.key} | ${cell(i.argument)} | ${i.allowed.map((a) => `${a.role} (${a.purpose})`).join(', ')} |`),
     '',
   ];
   return lines.join('\n');

@@ -131,3 +131,15 @@ describe('filtering is reading, whatever the selection', () => {
     expect(filter!.subjectIds).toEqual(ids);
   });
 });
+
+describe('the manifest publishes who may identify by which key', () => {
+  it('lists Customer.email with exactly support (SUPPORT) and the privacy officer (LEGAL_COMPLIANCE)', async () => {
+    const manifest = await (await fetch(`${gw.url}/privacy/manifest`)).json() as { identification: unknown };
+    expect(manifest.identification).toEqual([{
+      key: 'Customer.email', argument: 'Query.customer(email:)',
+      allowed: [{ role: 'support', purpose: 'SUPPORT' }, { role: 'privacy_officer', purpose: 'LEGAL_COMPLIANCE' }],
+    }]);
+    const markdown = await (await fetch(`${gw.url}/privacy/manifest?format=md`)).text();
+    expect(markdown).toContain('| Customer.email | Query.customer(email:) | support (SUPPORT), privacy_officer (LEGAL_COMPLIANCE) |');
+  });
+});
