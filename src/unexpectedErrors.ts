@@ -8,7 +8,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { GatewayContext, GatewayServices } from './context';
 import { CLIENT_ERROR_CODES, GatewayError } from './errors';
 
@@ -29,24 +29,42 @@ export function isUnexpected(error: GraphQLError): boolean {
 
 const ROOT_TYPES = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
 
+/** The root field whose response key is `key`, looking through inline fragments and fragment spreads. */
+function rootFieldName(selectionSet: SelectionSetNode, key: string, document: DocumentNode | undefined, seen = new Set<string>()): string | null {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if ((selection.alias?.value ?? selection.name.value) === key) return selection.name.value;
+      continue;
+    }
+    let inner: SelectionSetNode | undefined;
+    if (selection.kind === Kind.INLINE_FRAGMENT) inner = selection.selectionSet;
+    else if (!seen.has(selection.name.value)) {
+      seen.add(selection.name.value);
+      const fragment = document?.definitions.find((definition) => definition.kind === Kind.FRAGMENT_DEFINITION && definition.name.value === selection.name.value);
+      inner = fragment?.kind === Kind.FRAGMENT_DEFINITION ? fragment.selectionSet : undefined;
+    }
+    const found = inner === undefined ? null : rootFieldName(inner, key, document, seen);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /** `Query.customer` for an error at path ["a", …] where `a` is the response key of a root field. */
-function rootCoordinateOf(error: GraphQLError, operation: OperationDefinitionNode | null | undefined): string {
+function rootCoordinateOf(error: GraphQLError, operation: OperationDefinitionNode | null | undefined, document: DocumentNode | undefined): string {
   const key = error.path?.[0];
   if (operation === null || operation === undefined || typeof key !== 'string') return 'unknown';
-  const field = operation.selectionSet.selections.find((selection) =>
-    selection.kind === Kind.FIELD && (selection.alias?.value ?? selection.name.value) === key);
-  return field?.kind === Kind.FIELD ? `${ROOT_TYPES[operation.operation]}.${field.name.value}` : `${ROOT_TYPES[operation.operation]}.unknown`;
+  return `${ROOT_TYPES[operation.operation]}.${rootFieldName(operation.selectionSet, key, document) ?? 'unknown'}`;
 }
 
 export function unexpectedErrorPlugin(services: GatewayServices): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didEncounterErrors({ errors, contextValue, operation }) {
+        async didEncounterErrors({ errors, contextValue, operation, document }) {
           for (const error of errors) {
             if (!isUnexpected(error)) continue;
             const original = unwrapResolverError(error);
-            const operationName = rootCoordinateOf(error, operation);
+            const operationName = rootCoordinateOf(error, operation, document ?? undefined);
             services.logger.error({ requestId: contextValue.requestId, operation: operationName, err: original }, 'unexpected error');
             loggedErrors.add(error);
             contextValue.audit.record({

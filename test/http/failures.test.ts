@@ -82,6 +82,7 @@ const ROWS: Row[] = [
   ['support reads a customer by id', 'support', 'SUPPORT', '{ customer(id: "cus_000001") { id email } }', 'customers', 'Query.customer'],
   ['support looks a customer up by email', 'support', 'SUPPORT', '{ customer(email: "someone@example.com") { id } }', 'customers', 'Query.customer'],
   ['a marketer lists customers', 'marketer', 'MARKETING', '{ customers(first: 5) { totalCount edges { node { id } } } }', 'customers', 'Query.customers'],
+  ['a marketer lists customers under an alias, inside a fragment', 'marketer', 'MARKETING', '{ ...F } fragment F on Query { list: customers(first: 5) { totalCount } }', 'customers', 'Query.customers'],
   ['a partner asks for a report', 'partner', 'ANALYTICS', '{ segmentReport(segmentId: "seg_f_all", groupBy: [COUNTRY]) { total } }', 'customers', 'Query.segmentReport'],
   ['a partner lists segments', 'partner', 'ANALYTICS', '{ segments { id } }', 'segments', 'Query.segments'],
 ];
