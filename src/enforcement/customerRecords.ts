@@ -18,7 +18,7 @@
  * Field values are still decided per subject by the @pii wrappers (fieldEnforcement.ts).
  */
 import type { RequestAudit } from '../audit/requestAudit';
-import { ForbiddenError, invariant } from '../errors';
+import { BadUserInputError, ForbiddenError, invariant } from '../errors';
 import { consentFilter } from '../policy/consentModel';
 import { identificationRefusal } from '../policy/identification';
 import type { Purpose } from '../policy/purposes';
@@ -29,6 +29,9 @@ import type { CustomerDocument } from '../store/seed';
 import { customerPage, type CustomerConnection, type PageArgs } from './customerPage';
 import { visibleFilterConditions } from './filterRestriction';
 import type { PrivacyRecorder } from './privacyRecorder';
+
+/** Longest lookup value accepted (an email address is at most 320 characters). */
+const MAX_KEY_LENGTH = 320;
 
 /** Erased subjects keep a tombstone; they are never listed or looked up as customers. */
 export const NOT_ERASED: Filter = { erasedAt: { $exists: false } };
@@ -110,6 +113,7 @@ export class CustomerRecords {
       this.scope.privacy.recordFailure(refusal);
       throw new ForbiddenError('Looking a customer up by a direct identifier is not allowed for this role and purpose');
     }
+    if (value.length > MAX_KEY_LENGTH) throw new BadUserInputError(`${coordinate} is too long`);
     const customer = await this.customers.findOne({ email: value.trim().toLowerCase(), ...NOT_ERASED });
     if (customer !== null) this.scope.loaders.customer.prime(customer._id, customer);
     this.scope.audit.record({

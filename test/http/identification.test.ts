@@ -143,3 +143,14 @@ describe('the manifest publishes who may identify by which key', () => {
     expect(markdown).toContain('| Customer.email | Query.customer(email:) | support (SUPPORT), privacy_officer (LEGAL_COMPLIANCE) |');
   });
 });
+
+describe('a refused lookup is refused whatever the value', () => {
+  it('an oversized address is FORBIDDEN for a marketer (refusal first), BAD_USER_INPUT for support', async () => {
+    const long = `${'x'.repeat(400)}@example.com`;
+    const marketer = await gw.gql(LOOKUP, { token: await tokenFor('marketer', ['MARKETING']), purpose: 'MARKETING', variables: { e: long } });
+    expect(marketer.body.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN']);
+    const support = await gw.gql(LOOKUP, { token: await tokenFor('support', ['SUPPORT']), purpose: 'SUPPORT', variables: { e: long } });
+    expect(support.body.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify([marketer.body, support.body])).not.toContain('xxxx');
+  });
+});
