@@ -3,36 +3,41 @@
  * the manifest and the at-rest encryption read. Runs once at start-up; throws SchemaPolicyError
  * (naming the coordinate) for a @pii field without @purpose, an unknown category or strategy, a
  * non-null PII field, or a PII-holding type without an `id` to key its subjects.
+ *
+ * The directive transformers run first (they are pure: a new schema out), so a schema straight from
+ * SDL compiles the same as one already transformed.
  */
 import { GraphQLSchema, isObjectType } from 'graphql';
 import type { Coordinate, FieldPolicy, Policy } from '../src/policy/types';
 import { SchemaPolicyError } from './errors';
-import { readPiiAnnotations } from './pii';
-import { readPurposeAnnotations } from './purpose';
+import { piiDirective, piiOf } from './pii';
+import { purposeDirective, purposesOf } from './purpose';
+
+/** Applies the @pii and @purpose transformers: annotated fields carry their annotations in `extensions`. */
+export function annotateSchema(schema: GraphQLSchema): GraphQLSchema {
+  return purposeDirective().transformer(piiDirective().transformer(schema));
+}
 
 export function compilePolicy(schema: GraphQLSchema): Policy {
-  const purposes = readPurposeAnnotations(schema);
+  const annotated = annotateSchema(schema);
   const fields = new Map<Coordinate, FieldPolicy>();
   const subjectTypes = new Set<string>();
-  for (const annotation of readPiiAnnotations(schema)) {
-    const allowed = purposes.get(annotation.coordinate);
-    if (allowed === undefined) {
-      throw new SchemaPolicyError(annotation.coordinate, '@pii field has no @purpose (on the field or its type)');
+  for (const type of Object.values(annotated.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const pii = piiOf(field);
+      if (pii === undefined) continue;
+      const coordinate = `${type.name}.${field.name}`;
+      const allowed = purposesOf(field);
+      if (allowed === undefined) throw new SchemaPolicyError(coordinate, '@pii field has no @purpose (on the field or its type)');
+      if (type.getFields().id === undefined) {
+        throw new SchemaPolicyError(coordinate, `type ${type.name} holds personal data but has no id field to identify its subject`);
+      }
+      subjectTypes.add(type.name);
+      fields.set(coordinate, Object.freeze({
+        coordinate, type: type.name, field: field.name, category: pii.category, purposes: Object.freeze([...allowed]), redact: pii.redact,
+      }));
     }
-    const [type, field] = annotation.coordinate.split('.') as [string, string];
-    const objectType = schema.getType(type);
-    if (!isObjectType(objectType) || objectType.getFields().id === undefined) {
-      throw new SchemaPolicyError(annotation.coordinate, `type ${type} holds personal data but has no id field to identify its subject`);
-    }
-    subjectTypes.add(type);
-    fields.set(annotation.coordinate, Object.freeze({
-      coordinate: annotation.coordinate,
-      type,
-      field,
-      category: annotation.category,
-      purposes: Object.freeze([...allowed]),
-      redact: annotation.redact,
-    }));
   }
   return Object.freeze({ fields, subjectTypes });
 }

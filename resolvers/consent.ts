@@ -6,7 +6,7 @@
 import type { GatewayContext } from '../src/context';
 import { invariant } from '../src/errors';
 import { assertConsentGoverns, consentSource, recordConsentInRequest, type ConsentView } from '../src/privacy/consent';
-import { consentHistoryLoader, type ConsentEventView } from '../src/privacy/consentHistory';
+import { toConsentEventView, type ConsentEventView } from '../src/privacy/consentHistory';
 import { requireActiveSubject } from '../src/privacy/subjects';
 import type { ConsentStatus, Purpose } from '../src/policy/purposes';
 import type { CustomerDocument } from '../src/store/seed';
@@ -33,6 +33,6 @@ export const consentMutations = {
 
 /** Customer.consentHistory: batched per request; enforcement (it is @pii) decides who sees it. */
 export const customerConsentFields = {
-  consentHistory: (customer: CustomerDocument, _: unknown, context: GatewayContext): Promise<ConsentEventView[]> =>
-    consentHistoryLoader(context.services.store, context.loaders).load(customer._id),
+  consentHistory: async (customer: CustomerDocument, _: unknown, context: GatewayContext): Promise<ConsentEventView[]> =>
+    (await context.loaders.consentHistory.load(customer._id)).map(toConsentEventView),
 };

@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ForbiddenError, PurposeNotAllowedError } from './errors';
 import type { Config } from './config';
+import type { AuditLog } from './audit/auditLog';
+import type { GatewayMetrics } from './metrics/gatewayMetrics';
 import { verifyToken, type TokenClaims } from './auth/tokens';
 import { RequestAudit } from './audit/requestAudit';
 import { createCustomerRecords, type CustomerRecords } from './enforcement/customerRecords';
@@ -26,6 +28,10 @@ export interface GatewayServices {
   logger: Logger;
   pseudonymize: Pseudonymizer;
   jwtKey: Uint8Array;
+  /** The audit trail's one append queue in this gateway (every class's server appends through it). */
+  auditLog: AuditLog;
+  /** This gateway's Prometheus registry and instruments. */
+  metrics: GatewayMetrics;
 }
 
 export interface GatewayContext {
@@ -63,20 +69,13 @@ export async function callerFromClaims(claims: TokenClaims, loaders: Loaders): P
   if (claims.role === 'partner') {
     const partner = await loaders.partner.load(claims.partnerId ?? '');
     if (!agreementInForce(partner, Date.now())) {
-      throw new GatewayForbidden('Partner is not registered or its data-processing agreement is not active');
+      throw new ForbiddenError('Partner is not registered or its data-processing agreement is not active').refusingRequest();
     }
     purposes = purposes.filter((purpose) => partner.purposes.includes(purpose));
   }
   return { sub: claims.sub, role: claims.role, purposes, scopes: claims.scopes, partnerId: claims.partnerId };
 }
 
-/** FORBIDDEN raised before execution: answered with HTTP 403. */
-class GatewayForbidden extends ForbiddenError {
-  constructor(message: string) {
-    super(message);
-    (this.extensions as Record<string, unknown>).http = { status: 403 };
-  }
-}
 
 export function resolvePurpose(caller: Caller | null, header: string | undefined): Purpose | null {
   if (caller === null || caller.role === 'customer') return null;

@@ -1,7 +1,9 @@
 /**
- * The contract's error codes (CONTRACT.md section 7) and one small GraphQLError subclass per code.
- * Anything thrown that is not a GatewayError is masked to INTERNAL_SERVER_ERROR by formatError.
+ * The gateway's error codes (docs/api.md#errors) and one small GraphQLError subclass per code. This is
+ * the one place that decides an error's code and HTTP status. Anything thrown that is not a
+ * GatewayError is masked to INTERNAL_SERVER_ERROR by the error formatter.
  */
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 export const ErrorCode = {
@@ -16,18 +18,37 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The HTTP status of a response whose request an error of this code refused as a whole. */
+export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401, FORBIDDEN: 403, PURPOSE_REQUIRED: 400, PURPOSE_NOT_ALLOWED: 403,
+  BAD_USER_INPUT: 400, QUERY_TOO_COMPLEX: 400, RATE_LIMITED: 429, INTERNAL_SERVER_ERROR: 500,
+};
+
+/**
+ * Makes Apollo answer the response with the status of `code`: for an error that refuses the whole
+ * request (before execution, or a refused operation), never for one field's error inside an answer.
+ */
+export function refuseRequestWith<T extends GraphQLError>(error: T, code: ErrorCode): T {
+  (error.extensions as Record<string, unknown>).http = { status: HTTP_STATUS[code], headers: new HeaderMap() };
+  return error;
+}
+
 /** An error we threw on purpose: its message is safe to show (names coordinates, never values). */
 export class GatewayError extends GraphQLError {
-  constructor(code: ErrorCode, message: string, httpStatus?: number) {
-    super(message, {
-      extensions: httpStatus === undefined ? { code } : { code, http: { status: httpStatus } },
-    });
+  constructor(readonly code: ErrorCode, message: string, refusesRequest = false) {
+    super(message, { extensions: { code } });
+    if (refusesRequest) refuseRequestWith(this, code);
+  }
+
+  /** This error refuses the whole request: the response carries the code's HTTP status. */
+  refusingRequest(): this {
+    return refuseRequestWith(this, this.code);
   }
 }
 
 export class UnauthenticatedError extends GatewayError {
   constructor(message = 'Authentication required: send a valid bearer token') {
-    super(ErrorCode.UNAUTHENTICATED, message, 401);
+    super(ErrorCode.UNAUTHENTICATED, message, true);
   }
 }
 export class ForbiddenError extends GatewayError {
@@ -42,7 +63,7 @@ export class PurposeRequiredError extends GatewayError {
 }
 export class PurposeNotAllowedError extends GatewayError {
   constructor(message = 'The stated purpose is not allowed for this caller') {
-    super(ErrorCode.PURPOSE_NOT_ALLOWED, message, 403);
+    super(ErrorCode.PURPOSE_NOT_ALLOWED, message, true);
   }
 }
 export class BadUserInputError extends GatewayError {
@@ -52,12 +73,12 @@ export class BadUserInputError extends GatewayError {
 }
 export class QueryTooComplexError extends GatewayError {
   constructor(message: string) {
-    super(ErrorCode.QUERY_TOO_COMPLEX, message, 400);
+    super(ErrorCode.QUERY_TOO_COMPLEX, message, true);
   }
 }
 export class RateLimitedError extends GatewayError {
   constructor() {
-    super(ErrorCode.RATE_LIMITED, 'Too many requests: slow down', 429);
+    super(ErrorCode.RATE_LIMITED, 'Too many requests: slow down', true);
   }
 }
 

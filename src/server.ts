@@ -2,39 +2,32 @@
  * createGateway(deps) → { app, apollo, services, close }: the Fastify app with GraphQL (and GraphiQL)
  * on /graphql and the operational routes. It does not listen; src/index.ts and the tests do.
  *
- * One request on /graphql:
- *   browser page? → GraphiQL (static, local assets)
- *   → token verified once (context.ts `authenticate`) → rate limit per caller (or per address)
- *   → the Apollo server of the caller's visibility class (enforcement/visibleSchema.ts: one schema
- *     per role plus one for no token, filtered once at start-up) → its context reuses the verified
- *     caller → parse (token limit) → validation (caller's schema, depth/alias/directive limits)
- *     → cost and `first` limits (with variables) → gate, resolvers, field enforcement.
- * A token or rate-limit failure is answered by the anonymous server, whose context function throws
- * it, so every error leaves through the same Apollo formatter with its HTTP status.
+ * One request on /graphql: admission (admission/graphqlRoute.ts: token, rate limit, routing to the
+ * caller's class) → the Apollo server of the caller's visibility class (enforcement/visibleSchema.ts:
+ * one schema per role plus one for no token, filtered once at start-up) → parse (token limit) →
+ * validation (caller's schema, depth/alias/directive limits) → cost and `first` limits (with
+ * variables) → gate, resolvers, field enforcement → audit and metrics plugins.
  */
 import { randomUUID } from 'node:crypto';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { fastifyApolloHandler } from '@as-integrations/fastify';
-import type { IncomingHttpHeaders } from 'node:http';
-import Fastify, {
-  type FastifyBaseLogger, type FastifyInstance, type RawReplyDefaultExpression, type RawRequestDefaultExpression,
-  type RawServerDefault, type RouteHandlerMethod,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerGraphqlRoute } from './admission/graphqlRoute';
+import type { AuditEventDocument } from './audit/auditEvent';
+import { AuditLog } from './audit/auditLog';
+import { createGatewayMetrics } from './metrics/gatewayMetrics';
 import type { Config } from './config';
-import { authenticate, createContext, type Authenticated, type GatewayContext, type GatewayServices } from './context';
+import type { GatewayContext, GatewayServices } from './context';
 import { secretKey } from './auth/tokens';
 import { createPseudonymizer } from './enforcement/redaction';
-import { visibilityOf, visibleSchemas, type Visibility } from './enforcement/visibleSchema';
+import { visibleSchemas, type Visibility } from './enforcement/visibleSchema';
 import { visibilityPlugin } from './enforcement/visibilityPlugin';
 import { createErrorFormatter } from './errorFormatting';
-import { GatewayError, RateLimitedError } from './errors';
-import { graphiqlPage, registerGraphiQLAssets, wantsGraphiQL } from './http/graphiql';
+import { registerGraphiQLAssets } from './http/graphiql';
 import { registerHttpErrorHandlers } from './http/httpErrors';
 import { registerOperationalRoutes } from './http/operationalRoutes';
 import { registerMetricsRoute } from './http/metrics';
-import { FixedWindowRateLimiter, rateLimitKey } from './http/rateLimit';
 import { gatewayPlugins } from './plugins';
 import { buildGatewaySchema } from './schema';
 import type { Store } from './store/port';
@@ -56,22 +49,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-type ApolloRoute = RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, { Reply: string }>;
-
-/** What the /graphql route decided before handing the request to Apollo. */
-type Admission = { ok: true; authenticated: Authenticated } | { ok: false; error: GatewayError };
-
-function header(request: { headers: IncomingHttpHeaders }, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
-}
-
-function rateLimited(retryAfterSeconds: number): RateLimitedError {
-  const error = new RateLimitedError();
-  (error.extensions as Record<string, unknown>).http = { status: 429, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) };
-  return error;
-}
-
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, store, logger } = deps;
   const { schema, policy } = buildGatewaySchema();
@@ -79,6 +56,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     config, store, policy, logger,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
     jwtKey: secretKey(config.jwtSecret),
+    auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
+    metrics: createGatewayMetrics(),
   };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -123,44 +102,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   }
   await Promise.all([...servers.values()].map((server) => server.start()));
 
-  const admissions = new WeakMap<object, Admission>();
-  const handlers = new Map<Visibility, ApolloRoute>();
-  for (const [visibility, server] of servers) {
-    handlers.set(visibility, fastifyApolloHandler<GatewayContext>(server, {
-      context: async (request) => {
-        const admission = admissions.get(request);
-        if (admission === undefined || !admission.ok) throw admission?.error ?? new RateLimitedError();
-        return createContext(services, {
-          requestId: request.id,
-          authorization: header(request, 'authorization'),
-          purposeHeader: header(request, 'x-purpose'),
-          gpcHeader: header(request, 'sec-gpc'),
-        }, admission.authenticated);
-      },
-    }));
-  }
-
-  const limiter = new FixedWindowRateLimiter(config.rateLimitPerMinute);
-  const graphqlRoute: ApolloRoute = async function graphqlRoute(request, reply) {
-    if (wantsGraphiQL(request)) {
-      const page = graphiqlPage();
-      return reply.type(page.type).headers(page.headers).send(page.body);
-    }
-    let admission: Admission;
-    try {
-      admission = { ok: true, authenticated: await authenticate(services, header(request, 'authorization')) };
-    } catch (error) {
-      if (!(error instanceof GatewayError)) throw error;
-      admission = { ok: false, error };
-    }
-    const caller = admission.ok ? admission.authenticated.caller : null;
-    const decision = limiter.take(rateLimitKey(caller, request.ip));
-    if (!decision.allowed) admission = { ok: false, error: rateLimited(decision.retryAfterSeconds) };
-    admissions.set(request, admission);
-    const visibility = admission.ok ? visibilityOf(caller) : 'anonymous';
-    return handlers.get(visibility)!.call(this, request, reply);
-  };
-  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: graphqlRoute });
+  await registerGraphqlRoute(app, services, servers);
   registerGraphiQLAssets(app);
   registerOperationalRoutes(app, services);
   registerMetricsRoute(app, services);

@@ -10,8 +10,6 @@
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import type { GatewayContext, GatewayServices } from '../context';
 import { ErrorCode } from '../errors';
-import { metricsFor } from '../metrics/metricsFor';
-import { auditLogFor } from './auditLogFor';
 import { requestEventDrafts, rootCoordinates } from './requestEvents';
 
 function withholdResponse(response: GraphQLResponse): void {
@@ -23,8 +21,7 @@ function withholdResponse(response: GraphQLResponse): void {
 }
 
 export function auditPlugin(services: GatewayServices): ApolloServerPlugin<GatewayContext> {
-  const log = auditLogFor(services.store);
-  const metrics = metricsFor(services);
+  const { auditLog: log, metrics } = services;
   return {
     async requestDidStart() {
       return {

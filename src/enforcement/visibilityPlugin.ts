@@ -12,17 +12,14 @@
  * - An operation type the class has no root for at all (e.g. a mutation without a token) passes
  *   graphql-js validation and would fail inside execution; it is refused here, before execution.
  */
-import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../context';
-import { ForbiddenError, UnauthenticatedError } from '../errors';
+import { ErrorCode, ForbiddenError, refuseRequestWith, UnauthenticatedError } from '../errors';
 import { hiddenOperation, type Visibility } from './visibleSchema';
 
 const ROOT_TYPE_NAMES = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
 
-function statusFor(visibility: Visibility): number {
-  return visibility === 'anonymous' ? 401 : 403;
-}
 
 export function visibilityPlugin(visibility: Visibility, schema: GraphQLSchema, hidden: ReadonlySet<string>): ApolloServerPlugin<GatewayContext> {
   return {
@@ -37,9 +34,7 @@ export function visibilityPlugin(visibility: Visibility, schema: GraphQLSchema, 
             throw new UnauthenticatedError();
           }
           contextValue.privacy.recordFailure({ kind: 'role', coordinate, role: visibility });
-          const error = new ForbiddenError(`Role ${visibility} may not run ${operation.operation} operations`);
-          (error.extensions as Record<string, unknown>).http = { status: 403, headers: new HeaderMap() };
-          throw error;
+          throw new ForbiddenError(`Role ${visibility} may not run ${operation.operation} operations`).refusingRequest();
         },
         async didEncounterErrors({ errors, contextValue }) {
           let refusals = 0;
@@ -49,7 +44,7 @@ export function visibilityPlugin(visibility: Visibility, schema: GraphQLSchema, 
             if (found === null) continue;
             refusals += 1;
             // Apollo takes the response status from the errors' extensions.http after this hook.
-            (error.extensions as Record<string, unknown>).http = { status: statusFor(visibility), headers: new HeaderMap() };
+            refuseRequestWith(error, visibility === 'anonymous' ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN);
             contextValue.privacy?.recordFailure(visibility === 'anonymous'
               ? { kind: 'unauthenticated', coordinate: found.coordinate }
               : { kind: 'role', coordinate: found.coordinate, role: visibility });

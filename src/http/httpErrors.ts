@@ -36,6 +36,8 @@ export function registerHttpErrorHandlers(app: FastifyInstance, options: { expos
       const message = options.exposeDetails ? error.message : 'Internal server error';
       return reply.code(500).type('application/json; charset=utf-8').send(errorBody(message, ErrorCode.INTERNAL_SERVER_ERROR));
     }
+    // @fastify/rate-limit's refusal (admission/graphqlRoute.ts); Retry-After is already set.
+    if (status === 429) return reply.code(429).type('application/json; charset=utf-8').send(errorBody(error.message, ErrorCode.RATE_LIMITED));
     const message = options.exposeDetails ? error.message : clientMessage(error, status, options.bodyLimit);
     return reply.code(status).type('application/json; charset=utf-8').send(errorBody(message, ErrorCode.BAD_USER_INPUT));
   });

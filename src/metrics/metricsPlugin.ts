@@ -8,7 +8,6 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type { GatewayContext, GatewayServices } from '../context';
 import { ErrorCode, isKnownCode } from '../errors';
-import { metricsFor } from './metricsFor';
 
 /** A contract code, or INTERNAL_SERVER_ERROR for anything else (label values stay a closed set). */
 function codeOf(extensions: Record<string, unknown> | undefined): ErrorCode {
@@ -24,7 +23,7 @@ function operationTypeOf(operation: OperationDefinitionNode | undefined, documen
 }
 
 export function metricsPlugin(services: GatewayServices): ApolloServerPlugin<GatewayContext> {
-  const metrics = metricsFor(services);
+  const { metrics } = services;
   return {
     async contextCreationDidFail({ error }) {
       metrics.requests.inc({ operation_type: 'unknown', status: 'error' });

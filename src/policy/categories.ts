@@ -1,5 +1,5 @@
 /**
- * Personal-data categories (Fides-style taxonomy, CONTRACT.md section 4) and what each allows.
+ * Personal-data categories (Fides-style taxonomy, docs/api.md#schema-annotations) and what each allows.
  *
  * `directIdentifier`: names or reaches a person (the CONTACT_* and NAME categories, and unique ids); the
  * analyst sees it only as a keyed pseudonym where processing is allowed, or null.
@@ -7,7 +7,7 @@
  * schema is a start-up error, so a GENERALIZE on a category with no generalizer cannot slip through.
  * `encryptAtRest`: identifying values that are stored encrypted; the rest stay queryable for segments.
  */
-import type { Redaction } from './types';
+import type { Redaction } from './redactions';
 
 export const PII_CATEGORIES = [
   'CONTACT_EMAIL',

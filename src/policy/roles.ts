@@ -1,7 +1,7 @@
 /**
- * The role table (CONTRACT.md section 4) as data: what each role may read, under which purposes it
- * may act, and which operations it may run. The manifest exports it; the shield rules are generated
- * from OPERATIONS; decide() reads ROLE_TABLE.
+ * The role table as data: what each role may read and under which purposes it may act. Which
+ * operations a role may run is not restated here: it lives in the operations table (operations.ts),
+ * from which the shield rules and the manifest's role rows are both derived; decide() reads ROLE_TABLE.
  */
 import type { Purpose } from './purposes';
 
@@ -27,39 +27,31 @@ export interface RoleDefinition {
   clearData: 'all-under-legal-compliance' | 'per-purpose' | 'pseudonymized-identifiers' | 'own-record' | 'none';
   /** Purposes the role may ever act under; a token claiming others is narrowed to these. */
   purposes: readonly Purpose[];
-  aggregates: boolean;
-  writes: readonly string[];
 }
 
 export const ROLE_TABLE: Readonly<Record<Role, RoleDefinition>> = {
   privacy_officer: {
     name: 'privacy_officer', readsRecords: 'all', clearData: 'all-under-legal-compliance',
     purposes: ['LEGAL_COMPLIANCE', 'SUPPORT', 'ANALYTICS', 'MARKETING', 'PERSONALIZATION', 'THIRD_PARTY_SHARING'],
-    aggregates: true, writes: ['erase', 'rectify', 'export', 'partners', 'consent on a subject\'s behalf'],
   },
   marketer: {
     name: 'marketer', readsRecords: 'customers, segments', clearData: 'per-purpose',
     purposes: ['MARKETING', 'PERSONALIZATION', 'THIRD_PARTY_SHARING', 'ANALYTICS'],
-    aggregates: true, writes: ['segments'],
   },
   analyst: {
     name: 'analyst', readsRecords: 'customers, segments', clearData: 'pseudonymized-identifiers',
     purposes: ['ANALYTICS', 'PERSONALIZATION', 'MARKETING'],
-    aggregates: true, writes: ['segments'],
   },
   support: {
     name: 'support', readsRecords: 'one customer at a time (by id or exact email)', clearData: 'per-purpose',
     purposes: ['SUPPORT'],
-    aggregates: false, writes: ['consent on a subject\'s behalf', 'rectify'],
   },
   partner: {
     name: 'partner', readsRecords: 'none', clearData: 'none',
     purposes: ['ANALYTICS', 'MARKETING', 'PERSONALIZATION', 'THIRD_PARTY_SHARING'],
-    aggregates: true, writes: [],
   },
   customer: {
     name: 'customer', readsRecords: 'own record only (me)', clearData: 'own-record',
     purposes: [],
-    aggregates: false, writes: ['own consent', 'own export', 'own erasure request'],
   },
 };

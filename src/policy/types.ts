@@ -4,10 +4,10 @@
  */
 import type { PiiCategory } from './categories';
 import type { ConsentStatus, Purpose } from './purposes';
+import type { Redaction } from './redactions';
 import type { Role } from './roles';
 
-export const REDACTIONS = ['NULL', 'MASK', 'PSEUDONYMIZE', 'GENERALIZE'] as const;
-export type Redaction = (typeof REDACTIONS)[number];
+export { REDACTIONS, type Redaction } from './redactions';
 
 /** Why a value was not returned in clear (the keys of extensions.privacy.redactions). */
 export const REDACTION_REASONS = ['ROLE', 'PURPOSE', 'CONSENT_MISSING', 'CONSENT_DENIED', 'POLICY_ERROR'] as const;

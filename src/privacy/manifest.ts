@@ -6,6 +6,7 @@
 import { CATEGORY_REGISTRY } from '../policy/categories';
 import { decideForRequest } from '../policy/decide';
 import { LOOKUP_KEYS } from '../policy/identification';
+import { OPERATIONS } from '../policy/operations';
 import { PURPOSE_REGISTRY, PURPOSES, type Purpose } from '../policy/purposes';
 import { ROLE_TABLE, ROLES, type Role } from '../policy/roles';
 import type { FieldPolicy, Policy } from '../policy/types';
@@ -17,9 +18,22 @@ export interface PrivacyManifest {
     type: string; field: string; category: string; fidesCategory: string; purposes: Purpose[]; dataUses: string[];
     redact: string; roles: Role[]; encryptedAtRest: boolean;
   }[];
-  roles: { name: Role; readsRecords: string; clearData: string; purposes: Purpose[]; aggregates: boolean; writes: string[] }[];
+  roles: {
+    name: Role; readsRecords: string; clearData: string; purposes: Purpose[]; aggregates: boolean;
+    /** Every coordinate of the operations table the role may use (queries, gated fields, mutations). */
+    operations: string[];
+    writes: string[];
+  }[];
   /** Lookups by a direct identifier, and who may perform them under which purpose. */
   identification: { key: string; argument: string; allowed: { role: Role; purpose: Purpose }[] }[];
+}
+
+/** The coordinates of the operations table a role may use: the same rows the shield gate is built from. */
+export function operationsOfRole(role: Role): string[] {
+  return Object.entries(OPERATIONS)
+    .filter(([, rule]) => rule.roles === 'public' || rule.roles.includes(role))
+    .map(([coordinate]) => coordinate)
+    .sort();
 }
 
 /** Roles that can see the field in clear for at least one purpose they may act under (consent permitting). */
@@ -56,7 +70,13 @@ export function buildManifest(policy: Policy): PrivacyManifest {
       })),
     roles: ROLES.map((name) => {
       const role = ROLE_TABLE[name];
-      return { name, readsRecords: role.readsRecords, clearData: role.clearData, purposes: [...role.purposes], aggregates: role.aggregates, writes: [...role.writes] };
+      const operations = operationsOfRole(name);
+      return {
+        name, readsRecords: role.readsRecords, clearData: role.clearData, purposes: [...role.purposes],
+        aggregates: operations.includes('Query.segmentReport'),
+        operations,
+        writes: operations.filter((coordinate) => coordinate.startsWith('Mutation.')),
+      };
     }),
     identification: Object.values(LOOKUP_KEYS).map((key) => ({
       key: key.coordinate, argument: key.argument, allowed: key.allowed.map((entry) => ({ ...entry })),

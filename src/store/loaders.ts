@@ -4,7 +4,7 @@
  */
 import DataLoader from 'dataloader';
 import type { Collection, CollectionName, Document, Store } from './port';
-import type { CustomerDocument } from './seed';
+import type { ConsentEventDocument, CustomerDocument } from './seed';
 
 export const MAX_BATCH_SIZE = 500;
 
@@ -16,8 +16,19 @@ function byIdLoader<T extends Document>(collection: Collection<T>): DataLoader<s
   }, { maxBatchSize: MAX_BATCH_SIZE });
 }
 
+/** Each subject's consent events, oldest first, for many subjects in one query. */
+function consentHistoryLoader(collection: Collection<ConsentEventDocument>): DataLoader<string, ConsentEventDocument[]> {
+  return new DataLoader<string, ConsentEventDocument[]>(async (ids) => {
+    const events = await collection.find({ subjectId: { $in: [...ids] } }, { sort: { at: 1, _id: 1 } });
+    const bySubject = new Map<string, ConsentEventDocument[]>(ids.map((id) => [id, []]));
+    for (const event of events) bySubject.get(event.subjectId)?.push(event);
+    return ids.map((id) => bySubject.get(id) ?? []);
+  }, { maxBatchSize: MAX_BATCH_SIZE });
+}
+
 export interface Loaders {
   customer: DataLoader<string, CustomerDocument | null>;
+  consentHistory: DataLoader<string, ConsentEventDocument[]>;
   segment: DataLoader<string, Document | null>;
   partner: DataLoader<string, Document | null>;
 }
@@ -26,6 +37,7 @@ export function createLoaders(store: Store): Loaders {
   const collection = <T extends Document>(name: CollectionName) => store.collection<T>(name);
   return {
     customer: byIdLoader(collection<CustomerDocument>('customers')),
+    consentHistory: consentHistoryLoader(collection<ConsentEventDocument>('consentEvents')),
     segment: byIdLoader(collection('segments')),
     partner: byIdLoader(collection('partners')),
   };

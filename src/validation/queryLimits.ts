@@ -8,7 +8,7 @@
  * - cost and `first`: graphql-query-complexity, after validation, with the request's variables (a
  *   validation rule cannot see them, and `first: $n` must be capped too). See listAwareEstimator.
  */
-import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -25,11 +25,6 @@ export const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more tha[nt
 /** graphql-js's own introspection guard (a specified rule since 16.9): also a complexity refusal. */
 export const INTROSPECTION_DEPTH_MESSAGE = /^Maximum introspection depth exceeded$/;
 
-/** Errors raised before execution carry HTTP 400 (Apollo would answer 500 for a status-less one). */
-function refused<T extends GatewayError>(error: T): T {
-  (error.extensions as Record<string, unknown>).http = { status: 400, headers: new HeaderMap() };
-  return error;
-}
 
 const reject: GraphQLArmorRejectCallback = (context, error) => {
   context?.reportError(new QueryTooComplexError(error.message.replace(/^Syntax Error: /, '')));
@@ -60,7 +55,7 @@ export function listAwareEstimator(limits: QueryLimitsConfig, maxPageSize: numbe
     const first: unknown = args.first;
     if (typeof first === 'number') {
       if (!Number.isInteger(first) || first < 0 || first > maxPageSize) {
-        throw refused(new BadUserInputError(`${type.name}.${field.name}: first must be between 0 and ${maxPageSize}`));
+        throw new BadUserInputError(`${type.name}.${field.name}: first must be between 0 and ${maxPageSize}`).refusingRequest();
       }
       return 1 + first * childComplexity;
     }
@@ -87,9 +82,9 @@ export function queryCostPlugin(limits: QueryLimitsConfig, maxPageSize: number):
           } catch (error) {
             if (error instanceof GatewayError) throw error;
             // Fail closed: a query whose cost cannot be computed does not run.
-            throw refused(new QueryTooComplexError('Query cost could not be computed'));
+            throw new QueryTooComplexError('Query cost could not be computed');
           }
-          if (cost > limits.maxCost) throw refused(new QueryTooComplexError(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`));
+          if (cost > limits.maxCost) throw new QueryTooComplexError(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`);
         },
       };
     },

@@ -125,8 +125,21 @@ describe('rate limit per caller', () => {
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({ errors: [{ message: 'Too many requests: slow down', extensions: { code: 'RATE_LIMITED' } }] });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('x-ratelimit-limit')).toBeNull();
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/privacy_gateway_graphql_errors_total\{code="RATE_LIMITED"\} 1\n/);
     // Another caller has its own window; the process still answers.
     expect((await gw.gql(query, { token: second })).status).toBe(200);
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
+  });
+
+  it('keys requests without a valid token by address: a forged token does not buy a fresh window', async () => {
+    const query = '{ privacyManifest { generatedFrom } }';
+    const statuses: number[] = [];
+    for (const token of [null, 'forged.token.value', null, 'another.forged.token']) {
+      statuses.push((await gw.gql(query, { token })).status);
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 401, 200]);
+    expect(statuses[3]).toBe(429);
   });
 });

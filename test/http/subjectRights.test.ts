@@ -41,11 +41,25 @@ async function tokenFor(caller: Caller, subjectId: string): Promise<string | nul
   }
 }
 
-/** Allowed: an answer without errors. Refused: the code, no data, and the stored subject unchanged. */
+/** What an allowed answer names: the subject it acted on, read from each operation's own result shape. */
+const SUBJECT_OF: Record<string, (result: Record<string, unknown>) => unknown> = {
+  exportCustomerData: (result) => result.subjectId,
+  rectifyCustomer: (result) => result.id,
+  eraseCustomer: (result) => result.customerId,
+};
+
+/**
+ * Allowed: no error, the answer names the subject, and a write changed what is stored (an export writes
+ * nothing). Refused: the code, no data, and the stored subject unchanged.
+ */
 async function expectOutcome(response: GqlResponse<Record<string, unknown>>, operation: string, expected: string, subjectId: string, before: unknown) {
   if (expected === 'allowed') {
     expect(response.body.errors).toBeUndefined();
-    expect(response.body.data?.[operation]).toBeTruthy();
+    const result = response.body.data?.[operation] as Record<string, unknown>;
+    expect(SUBJECT_OF[operation]!(result)).toBe(subjectId);
+    const after = await storedState(gw, subjectId);
+    if (operation === 'exportCustomerData') expect(after).toEqual(before);
+    else expect(after).not.toEqual(before);
   } else {
     expect(errorCode(response.body)).toBe(expected);
     expect(response.body.data?.[operation] ?? null).toBeNull();

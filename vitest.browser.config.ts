@@ -1,0 +1,3 @@
+import { gatewayTestConfig } from './vitest.config';
+
+export default gatewayTestConfig('browser');
