@@ -12,6 +12,7 @@ import type { GatewayMetrics } from './metrics/gatewayMetrics';
 import { verifyToken, type TokenClaims } from './auth/tokens';
 import { RequestAudit } from './audit/requestAudit';
 import { createCustomerRecords, type CustomerRecords } from './enforcement/customerRecords';
+import { guardCustomerReads } from './enforcement/recordGuard';
 import { PrivacyRecorder } from './enforcement/privacyRecorder';
 import type { Pseudonymizer } from './enforcement/redaction';
 import { agreementInForce } from './privacy/partners';
@@ -99,6 +100,18 @@ export async function authenticate(services: GatewayServices, authorization: str
   return { caller, loaders };
 }
 
+const requestViews = new WeakMap<GatewayServices, GatewayServices>();
+
+/** The services as a request sees them: customer records only through `records` (enforcement/recordGuard.ts). */
+function requestServices(services: GatewayServices): GatewayServices {
+  let view = requestViews.get(services);
+  if (view === undefined) {
+    view = { ...services, store: guardCustomerReads(services.store) };
+    requestViews.set(services, view);
+  }
+  return view;
+}
+
 export async function createContext(services: GatewayServices, facts: RequestFacts, authenticated?: Authenticated): Promise<GatewayContext> {
   const { caller, loaders } = authenticated ?? await authenticate(services, facts.authorization);
   const purpose = resolvePurpose(caller, facts.purposeHeader);
@@ -113,7 +126,7 @@ export async function createContext(services: GatewayServices, facts: RequestFac
     records: createCustomerRecords({ store: services.store, policy: services.policy, loaders, privacy, audit, maxPageSize: services.config.maxPageSize }),
     audit,
     pseudonymize: services.pseudonymize,
-    services,
+    services: requestServices(services),
     signals: { gpc: facts.gpcHeader?.trim() === '1' },
   };
 }

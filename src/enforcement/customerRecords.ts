@@ -124,6 +124,16 @@ export class CustomerRecords {
   }
 
   /**
+   * The id of the subject (erased or not) holding `value` as its `coordinate`, for a write that must
+   * keep the key unique (rectification). Only the id, never the record; the write is audited by its caller.
+   */
+  async holderOf(coordinate: 'Customer.email', value: string): Promise<string | null> {
+    if (value.length > MAX_KEY_LENGTH) throw new BadUserInputError(`${coordinate} is too long`);
+    const holder = await this.customers.findOne({ email: value.trim().toLowerCase() });
+    return holder?._id ?? null;
+  }
+
+  /**
    * A page of the selected subjects the caller may select: visible filter attributes, the audience's
    * consent, no erased subject. Audited as a read of the personal coordinates the condition used.
    */

@@ -5,7 +5,6 @@
  */
 import { BadUserInputError } from '../errors';
 import type { GatewayContext } from '../context';
-import type { Store } from '../store/port';
 import type { CustomerDocument } from '../store/seed';
 import { validateRectification, type RectifiableField, type RectifyCustomerInput } from './rectificationInput';
 import { requireActiveSubject } from './subjects';
@@ -15,20 +14,12 @@ export interface RectificationOutcome {
   fields: RectifiableField[];
 }
 
-/**
- * The id of the customer (erased or not) holding `email`, by the same exact, case-insensitive match
- * as support's lookup (and the same index). Uniqueness check only: it never returns the record.
- */
-async function emailHolderId(store: Store, email: string): Promise<string | null> {
-  const holder = await store.collection<CustomerDocument>('customers').findOne({ email: email.trim().toLowerCase() });
-  return holder?._id ?? null;
-}
-
 export async function rectifySubject(context: GatewayContext, id: string, input: RectifyCustomerInput): Promise<RectificationOutcome> {
   const { set, fields, email } = validateRectification(input);
   await requireActiveSubject(context.loaders, id);
   if (email !== undefined) {
-    const holder = await emailHolderId(context.services.store, email);
+    // The same exact, case-insensitive match (and index) as support's lookup; only the holder's id.
+    const holder = await context.records.holderOf('Customer.email', email);
     if (holder !== null && holder !== id) throw new BadUserInputError('input.email is already used by another customer');
   }
   const result = await context.services.store

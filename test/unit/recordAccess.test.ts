@@ -4,11 +4,15 @@
  * restriction itself (filter visibility, consent filters, paging): a new resolver that tried would
  * bypass erasure, identification rules, purpose limitation or the audit, so the build fails instead.
  * Outside resolvers, only the store, the encryption layer, the reader and the data-subject operations
- * (consent, erasure, rectification: writes with their own checks) may name the collection.
+ * (consent, erasure, rectification: writes with their own checks) may name the collection. At run time
+ * the request context's store refuses customer reads other than one subject by id (recordGuard.ts).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createContext, type GatewayContext } from '../../src/context';
+import { RecordAccessError } from '../../src/enforcement/recordGuard';
+import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -54,5 +58,39 @@ describe('customer records are read only through the records reader', () => {
       .filter((file) => CUSTOMERS_COLLECTION.test(readFileSync(join(ROOT, file), 'utf8')))
       .filter((file) => !MAY_NAME_CUSTOMERS.some((allowed) => allowed.test(file)));
     expect(offenders).toEqual([]);
+  });
+});
+
+describe('at run time, the request context cannot read customer records around the reader', () => {
+  let gw: TestGateway;
+  let context: GatewayContext;
+  let someone: string;
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ customers: 20 });
+    const token = await gw.token({ role: 'marketer', purposes: ['MARKETING'], sub: 'mk-1' });
+    context = await createContext(gw.gateway.services, { authorization: `Bearer ${token}`, purposeHeader: 'MARKETING', gpcHeader: undefined });
+    someone = (await gw.store.collection('customers').findOne({}))!._id;
+  });
+  afterAll(async () => gw?.close());
+
+  const customers = () => context.services.store.collection('customers');
+
+  it.each([
+    ['list', () => customers().find({})],
+    ['filter', () => customers().find({ country: 'DE' })],
+    ['look up by email', () => customers().findOne({ email: 'someone@example.com' })],
+    ['count', () => customers().countDocuments({})],
+    ['aggregate', () => customers().aggregate([{ $group: { _id: '$country', n: { $sum: 1 } } }])],
+  ])('%s on context.services.store rejects with RecordAccessError', async (_name, read) => {
+    await expect(read()).rejects.toBeInstanceOf(RecordAccessError);
+  });
+
+  it('the reader works, a data-subject operation may read its one subject by id, other collections are untouched', async () => {
+    const page = await context.records.page({ where: {}, reads: [], operation: 'Query.customers' }, { first: 3 });
+    expect(page.edges).toHaveLength(3);
+    expect(await customers().findOne({ _id: someone })).toMatchObject({ _id: someone });
+    expect((await context.services.store.collection('segments').find({})).length).toBeGreaterThan(0);
+    expect(context.services.store.kind).toBe(gw.store.kind);
   });
 });
