@@ -93,6 +93,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       // Refuses simple (form-like) requests without a preflight-forcing header; a bearer token is one.
       csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization', 'x-purpose'] },
       allowBatchedHttpRequests: false,
+      // No automatic persisted queries: a shared cache of documents lets one caller replay or probe
+      // (by hash) what another sent. Clients send the document; docs/security-model.md.
+      persistedQueries: false,
       introspection: true,
       // index.ts owns the process signals and calls close().
       stopOnTerminationSignals: false,

@@ -60,19 +60,21 @@ function redactStep(rule: RuleStep['rule'], reason: RedactionReason, redaction: 
 function purposeSteps(field: FieldPolicy, caller: Caller, purpose: Purpose | null, identifierRule: boolean): RuleStep[] {
   const rolePurposes = ROLE_TABLE[caller.role].purposes;
   const facts = { requestPurpose: purpose, callerPurposes: [...caller.purposes], fieldPurposes: [...field.purposes] };
-  if (purpose === null || !caller.purposes.includes(purpose) || !rolePurposes.includes(purpose)) {
-    return [redactStep('PURPOSE', 'ROLE', field.redact, { ...facts, callerMayStateIt: false })];
-  }
-  if (!field.purposes.includes(purpose)) return [redactStep('PURPOSE', 'PURPOSE', field.redact, { ...facts, callerMayStateIt: true })];
-  const steps: RuleStep[] = [{ rule: 'PURPOSE', outcome: 'NEXT', facts: { ...facts, callerMayStateIt: true } }];
-  const registry = PURPOSE_REGISTRY[purpose];
   const directIdentifier = CATEGORY_REGISTRY[field.category].directIdentifier;
   const pseudonymize = identifierRule && directIdentifier;
+  // Where processing is not allowed, a pseudonymized identifier is null: a mask would reveal more.
+  const refusal: Redaction = pseudonymize ? 'NULL' : field.redact;
+  if (purpose === null || !caller.purposes.includes(purpose) || !rolePurposes.includes(purpose)) {
+    return [redactStep('PURPOSE', 'ROLE', refusal, { ...facts, callerMayStateIt: false })];
+  }
+  if (!field.purposes.includes(purpose)) return [redactStep('PURPOSE', 'PURPOSE', refusal, { ...facts, callerMayStateIt: true })];
+  const steps: RuleStep[] = [{ rule: 'PURPOSE', outcome: 'NEXT', facts: { ...facts, callerMayStateIt: true } }];
+  const registry = PURPOSE_REGISTRY[purpose];
   const consentFacts = { purpose, legalBasis: registry.legalBasis, consentModel: registry.consent };
   if (registry.consent === 'NONE') {
     steps.push({ rule: 'CONSENT', outcome: pseudonymize ? 'NEXT' : 'CLEAR', facts: { ...consentFacts, consentNeeded: false } });
   } else {
-    steps.push({ rule: 'CONSENT', outcome: 'PER_SUBJECT', redaction: field.redact, facts: { ...consentFacts, consentNeeded: true } });
+    steps.push({ rule: 'CONSENT', outcome: 'PER_SUBJECT', redaction: refusal, facts: { ...consentFacts, consentNeeded: true } });
   }
   if (identifierRule) {
     const identifierFacts = { category: field.category, directIdentifier };
