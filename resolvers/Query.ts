@@ -1,13 +1,14 @@
-/** Root queries: fetch through the per-request loaders and the store. No role checks here (see enforcement/). */
+/**
+ * Root queries. Customer records come only from the request's records reader (context.records), which
+ * applies erasure, identification, filter visibility and the audit of keys; no role checks here.
+ */
 import { BadUserInputError } from '../src/errors';
 import type { GatewayContext } from '../src/context';
-import { restrictFilterToVisible } from '../src/enforcement/filterRestriction';
 import { buildManifest } from '../src/privacy/manifest';
 import type { Filter } from '../src/store/port';
 import { auditQueries } from './audit';
 import { partnerQueries } from './partners';
 import { segmentQueries } from './segments';
-import { customerByEmail, customerConnection, NOT_ERASED } from './customerQueries';
 
 interface CustomerFilterInput {
   country?: string | null;
@@ -43,24 +44,17 @@ export const Query = {
     if (byId === byEmail) throw new BadUserInputError('Give exactly one of id or email');
     if (byId) {
       if (args.id!.length > 200) throw new BadUserInputError('id is too long');
-      const customer = await context.loaders.customer.load(args.id!);
-      return customer === null || customer.erasedAt !== undefined ? null : customer;
+      return context.records.byId(args.id!);
     }
-    if (args.email!.length > 320) throw new BadUserInputError('email is too long');
-    return customerByEmail(context, args.email!);
+    return context.records.byKey('Customer.email', args.email!, 'Query.customer');
   },
 
   customers: async (_: unknown, args: { filter?: CustomerFilterInput | null; first?: number | null; after?: string | null }, context: GatewayContext) => {
     const { filter, reads } = customerFilter(args.filter);
-    const visible = restrictFilterToVisible(context.services.policy, context.privacy, reads);
-    return customerConnection(context, { ...filter, ...visible, ...NOT_ERASED }, args);
+    return context.records.page({ where: filter, reads, operation: 'Query.customers' }, args);
   },
 
-  me: async (_: unknown, __: unknown, context: GatewayContext) => {
-    if (context.caller === null) return null;
-    const customer = await context.loaders.customer.load(context.caller.sub);
-    return customer === null || customer.erasedAt !== undefined ? null : customer;
-  },
+  me: (_: unknown, __: unknown, context: GatewayContext) => context.records.own(),
 
   segments: async (_: unknown, __: unknown, context: GatewayContext) =>
     context.services.store.collection('segments').find({}, { sort: { _id: 1 } }),

@@ -22,6 +22,8 @@ export const auditQueries = {
 
   verifyAuditChain: (_: unknown, __: unknown, context: GatewayContext) => verifyAuditChain(auditCollection(context)),
 
+  // Consent coverage is an aggregate over customer records: through the reader, like every record read.
   complianceSummary: (_: unknown, args: { since?: Date | null; until?: Date | null }, context: GatewayContext) =>
-    complianceSummary(auditCollection(context), context.services.store.collection('customers'), args.since, args.until),
+    context.records.aggregate({ where: {}, reads: ['Customer.consents'], dimensions: [], operation: 'Query.complianceSummary' },
+      (aggregate) => complianceSummary(auditCollection(context), { aggregate }, args.since, args.until)),
 };

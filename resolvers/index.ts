@@ -1,6 +1,7 @@
 /** All resolvers, one file per type. A resolver for a field the schema lacks fails start-up. */
-import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import { JSONResolver } from 'graphql-scalars';
 import { Customer } from './Customer';
+import { DateTime } from './DateTime';
 import { customerConsentFields } from './consent';
 import { Mutation } from './Mutation';
 import { Query } from './Query';
@@ -8,7 +9,7 @@ import { Segment } from './Segment';
 import { Partner } from './partners';
 
 export const resolvers = {
-  DateTime: DateTimeResolver,
+  DateTime,
   JSON: JSONResolver,
   Query,
   Mutation,

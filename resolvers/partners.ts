@@ -1,6 +1,6 @@
 /** The partner registry's operations (privacy officer; gated in src/policy/operations.ts). Data access only. */
 import type { GatewayContext } from '../src/context';
-import { listPartners, registerPartner, revokePartner, type PartnerDocument, type RegisterPartnerInput } from '../src/privacy/partners';
+import { agreementInForce, listPartners, registerPartner, revokePartner, type PartnerDocument, type RegisterPartnerInput } from '../src/privacy/partners';
 
 const registry = (context: GatewayContext) => context.services.store.collection<PartnerDocument>('partners');
 const actorOf = (context: GatewayContext) => context.caller?.sub ?? 'unknown';
@@ -30,5 +30,7 @@ export const partnerMutations = {
 /** Partner fields that are not plain properties of the stored document. */
 export const Partner = {
   id: (partner: PartnerDocument) => partner._id,
+  /** In force now: an expired agreement is not active, exactly as the gate treats it. */
+  active: (partner: PartnerDocument) => agreementInForce(partner),
   revokedAt: (partner: PartnerDocument) => partner.revokedAt ?? null,
 };

@@ -4,20 +4,16 @@
  * the definition compiler and the report protection live in src/privacy/.
  */
 import { randomBytes } from 'node:crypto';
-import { BadUserInputError, ForbiddenError, invariant } from '../src/errors';
+import { BadUserInputError, invariant } from '../src/errors';
 import type { GatewayContext } from '../src/context';
-import { restrictFilterToVisible } from '../src/enforcement/filterRestriction';
 import { isPurpose, type Purpose } from '../src/policy/purposes';
 import {
-  attributesNotAllowedFor, compileSegmentFilter, consentAllowsFilter, coordinatesNotAllowedFor, definitionCoordinates,
-  SEGMENT_PURPOSES, validateSegmentDefinition, type SegmentDefinition,
+  attributesNotAllowedFor, compileSegmentFilter, definitionCoordinates, SEGMENT_PURPOSES, validateSegmentDefinition, type SegmentDefinition,
 } from '../src/privacy/segmentFilter';
 import {
   computeSegmentReport, DIMENSION_COORDINATES, MAX_REPORT_DIMENSIONS, type ReportDimension,
 } from '../src/privacy/segmentReport';
-import type { Document, Filter } from '../src/store/port';
-import type { CustomerDocument } from '../src/store/seed';
-import { customerConnection, NOT_ERASED } from './customerQueries';
+import type { Document } from '../src/store/port';
 
 const MAX_NAME_LENGTH = 100;
 const MAX_DESCRIPTION_LENGTH = 500;
@@ -39,13 +35,6 @@ function storedSegment(segment: Document): { definition: SegmentDefinition; purp
   }
 }
 
-/** The audience for `purpose`: the definition's subjects whose consent allows it, never erased ones. */
-function audienceFilter(definition: SegmentDefinition, purpose: Purpose, now: Date, extra: Filter = {}): Filter {
-  const clauses = [compileSegmentFilter(definition, now), consentAllowsFilter(purpose), extra, NOT_ERASED]
-    .filter((clause) => Object.keys(clause).length > 0);
-  return { $and: clauses };
-}
-
 function validateGroupBy(groupBy: readonly ReportDimension[]): void {
   if (groupBy.length > MAX_REPORT_DIMENSIONS) throw new BadUserInputError(`groupBy takes at most ${MAX_REPORT_DIMENSIONS} dimensions`);
   if (new Set(groupBy).size !== groupBy.length) throw new BadUserInputError('groupBy lists a dimension twice');
@@ -60,21 +49,18 @@ export const segmentQueries = {
     const purpose = context.purpose;
     invariant(purpose !== null, 'the gate requires a purpose for segmentReport');
     const { definition } = storedSegment(segment);
-    // Purpose limitation holds for aggregates too: group or select only on attributes processable for the purpose.
     const dimensionCoordinates = args.groupBy.map((dimension) => DIMENSION_COORDINATES[dimension]);
-    const deniedDimensions = args.groupBy.filter((dimension) =>
-      coordinatesNotAllowedFor(context.services.policy, [DIMENSION_COORDINATES[dimension]], purpose).length > 0);
-    if (deniedDimensions.length > 0) throw new ForbiddenError(`groupBy ${deniedDimensions.join(', ')} may not be processed for ${purpose}`);
-    if (attributesNotAllowedFor(context.services.policy, definition, purpose).length > 0) {
-      throw new ForbiddenError(`this segment selects on attributes that may not be processed for ${purpose}`);
-    }
-    const { kAnonymity: k, reportEpsilon: epsilon } = context.services.config;
-    const customers = context.services.store.collection<CustomerDocument>('customers');
+    const { kAnonymity: k, reportEpsilon: epsilon, pseudonymKey } = context.services.config;
     const now = new Date();
-    const report = await computeSegmentReport((pipeline) => customers.aggregate(pipeline), {
-      match: audienceFilter(definition, purpose, now), groupBy: args.groupBy, k, epsilon, now,
-      noiseKey: context.services.config.pseudonymKey, noiseContext: `${segment._id}|${purpose}`,
-    });
+    // The reader limits the aggregate to the request's purpose: attributes, dimensions and consent.
+    const report = await context.records.aggregate({
+      where: compileSegmentFilter(definition, now),
+      reads: definitionCoordinates(definition),
+      dimensions: args.groupBy.map((dimension) => ({ label: dimension, coordinate: DIMENSION_COORDINATES[dimension] })),
+      operation: 'Query.segmentReport',
+    }, (aggregate) => computeSegmentReport(aggregate, {
+      match: {}, groupBy: args.groupBy, k, epsilon, now, noiseKey: pseudonymKey, noiseContext: `${segment._id}|${purpose}`,
+    }));
     context.audit.record({
       operation: 'Query.segmentReport',
       subjectIds: [],
@@ -122,8 +108,11 @@ export const segmentFields = {
 
   members: async (segment: Document, args: { first?: number | null; after?: string | null }, context: GatewayContext) => {
     const { definition, purpose } = storedSegment(segment);
-    // Selecting is reading: the caller must be able to see the selected attributes for this purpose.
-    const visible = restrictFilterToVisible(context.services.policy, context.privacy, definitionCoordinates(definition));
-    return customerConnection(context, audienceFilter(definition, purpose, new Date(), visible), args);
+    // Selecting is reading: the reader checks the selected attributes are visible to the caller for
+    // the request's purpose, keeps the audience to subjects whose consent allows the segment's purpose,
+    // and audits the selection.
+    return context.records.page({
+      where: compileSegmentFilter(definition, new Date()), reads: definitionCoordinates(definition), audienceOf: purpose, operation: 'Segment.members',
+    }, args);
   },
 };

@@ -83,7 +83,8 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+/** The development JWT secret: known to everyone, so development-only tools (dev tokens) require it. */
+export const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
 const DEV_PSEUDONYM_KEY = 'dev-only-pseudonym-key-change-me-0123456789ab';
 const DEV_MASTER_KEY = 'dev-only-master-key-change-me-0123456789abcdef';
 const DEV_BLIND_INDEX_KEY = 'dev-only-blind-index-key-change-me-0123456789';

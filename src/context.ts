@@ -11,13 +11,17 @@ import type { AuditLog } from './audit/auditLog';
 import type { GatewayMetrics } from './metrics/gatewayMetrics';
 import { verifyToken, type TokenClaims } from './auth/tokens';
 import { RequestAudit } from './audit/requestAudit';
+import { createCustomerRecords, type CustomerRecords } from './enforcement/customerRecords';
+import { guardCustomerReads } from './enforcement/recordGuard';
 import { PrivacyRecorder } from './enforcement/privacyRecorder';
 import type { Pseudonymizer } from './enforcement/redaction';
+import { agreementInForce } from './privacy/partners';
 import { isPurpose, type Purpose } from './policy/purposes';
 import { ROLE_TABLE } from './policy/roles';
 import type { Caller, Policy } from './policy/types';
 import { createLoaders, type Loaders } from './store/loaders';
-import type { Document, Store } from './store/port';
+import type { Store } from './store/port';
+import type { PreviewMark } from './preview/previewMark';
 
 export interface GatewayServices {
   config: Config;
@@ -38,12 +42,16 @@ export interface GatewayContext {
   purpose: Purpose | null;
   loaders: Loaders;
   privacy: PrivacyRecorder;
+  /** The only way resolvers read customer records: scoped to this caller and purpose by enforcement. */
+  records: CustomerRecords;
   /** Explicit audit events of this request (data-subject operations); written before the response. */
   audit: RequestAudit;
   pseudonymize: Pseudonymizer;
   services: GatewayServices;
   /** Signals the data subject sent with the request (Global Privacy Control). */
   signals: { gpc: boolean };
+  /** Set when the privacy officer previews another caller (X-Preview-As); `caller` is then the previewed one. */
+  preview?: PreviewMark;
 }
 
 export interface RequestFacts {
@@ -59,18 +67,12 @@ function bearer(authorization: string | undefined): string | null {
   return match ? match[1]! : '';
 }
 
-function partnerAgreementActive(partner: Document | null, now: number): partner is Document & { purposes: string[] } {
-  if (partner === null || partner.active !== true || !Array.isArray(partner.purposes)) return false;
-  const expires = typeof partner.agreementExpiresAt === 'string' ? Date.parse(partner.agreementExpiresAt) : NaN;
-  return Number.isFinite(expires) && expires > now;
-}
-
 /** Narrows verified claims to what the role (and, for partners, the agreement) permits. */
 export async function callerFromClaims(claims: TokenClaims, loaders: Loaders): Promise<Caller> {
   let purposes = claims.purposes.filter((purpose) => ROLE_TABLE[claims.role].purposes.includes(purpose));
   if (claims.role === 'partner') {
     const partner = await loaders.partner.load(claims.partnerId ?? '');
-    if (!partnerAgreementActive(partner, Date.now())) {
+    if (!agreementInForce(partner, Date.now())) {
       throw new ForbiddenError('Partner is not registered or its data-processing agreement is not active').refusingRequest();
     }
     purposes = purposes.filter((purpose) => partner.purposes.includes(purpose));
@@ -101,18 +103,33 @@ export async function authenticate(services: GatewayServices, authorization: str
   return { caller, loaders };
 }
 
+const requestViews = new WeakMap<GatewayServices, GatewayServices>();
+
+/** The services as a request sees them: customer records only through `records` (enforcement/recordGuard.ts). */
+function requestServices(services: GatewayServices): GatewayServices {
+  let view = requestViews.get(services);
+  if (view === undefined) {
+    view = { ...services, store: guardCustomerReads(services.store) };
+    requestViews.set(services, view);
+  }
+  return view;
+}
+
 export async function createContext(services: GatewayServices, facts: RequestFacts, authenticated?: Authenticated): Promise<GatewayContext> {
   const { caller, loaders } = authenticated ?? await authenticate(services, facts.authorization);
   const purpose = resolvePurpose(caller, facts.purposeHeader);
+  const privacy = new PrivacyRecorder(caller, purpose);
+  const audit = new RequestAudit();
   return {
     requestId: facts.requestId ?? randomUUID(),
     caller,
     purpose,
     loaders,
-    privacy: new PrivacyRecorder(caller, purpose),
-    audit: new RequestAudit(),
+    privacy,
+    records: createCustomerRecords({ store: services.store, policy: services.policy, loaders, privacy, audit, maxPageSize: services.config.maxPageSize }),
+    audit,
     pseudonymize: services.pseudonymize,
-    services,
+    services: requestServices(services),
     signals: { gpc: facts.gpcHeader?.trim() === '1' },
   };
 }

@@ -19,14 +19,10 @@ import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { clientMessage } from './clientMessages';
 import { hiddenOperation, type Visibility } from './enforcement/visibleSchema';
-import { ErrorCode, GatewayError } from './errors';
+import { CLIENT_ERROR_CODES, ErrorCode, GatewayError } from './errors';
+import { alreadyLogged } from './unexpectedErrors';
 import { INTROSPECTION_DEPTH_MESSAGE, TOKEN_LIMIT_MESSAGE } from './validation/queryLimits';
 
-/** Apollo's codes for a request the client got wrong. */
-const CLIENT_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
-  'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
-]);
 
 export interface ErrorFormatterOptions {
   exposeDetails: boolean;
@@ -76,7 +72,8 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
       const message = options.exposeDetails ? formatted.message : clientMessage(formatted.message, inner?.message, options.suggestions ?? false);
       return { message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
-    options.logger.error({ err: original instanceof Error ? { name: original.name, stack: original.stack } : undefined, path: formatted.path }, 'unexpected error');
+    // Execution errors were logged with their request id already (unexpectedErrors.ts).
+    if (!alreadyLogged(error)) options.logger.error({ err: original instanceof Error ? { name: original.name, stack: original.stack } : undefined, path: formatted.path }, 'unexpected error');
     if (options.exposeDetails) {
       return {
         message: original instanceof Error ? original.message : 'Internal server error',

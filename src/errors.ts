@@ -82,6 +82,12 @@ export class RateLimitedError extends GatewayError {
   }
 }
 
+/** Apollo's codes for a request the client got wrong (answered BAD_USER_INPUT, never an internal error). */
+export const CLIENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
 const KNOWN_CODES = new Set<string>(Object.values(ErrorCode));
 export function isKnownCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && KNOWN_CODES.has(code);

@@ -8,7 +8,15 @@ import { privacyExtensionPlugin } from './privacy/privacyExtensionPlugin';
 import { globalPrivacyControlPlugin } from './privacy/globalPrivacyControl';
 import { auditPlugin } from './audit/auditPlugin';
 import { metricsPlugin } from './metrics/metricsPlugin';
+import { explainPlugin } from './explain/explainPlugin';
+import { previewPlugin } from './preview/previewPlugin';
+import { unexpectedErrorPlugin } from './unexpectedErrors';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
-  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), metricsPlugin(services), auditPlugin(services)];
+  // explainPlugin after privacyExtensionPlugin (it extends extensions.privacy); explain, preview and the
+  // unexpected-error plugin before auditPlugin (they record events).
+  return [
+    globalPrivacyControlPlugin(), privacyExtensionPlugin(), explainPlugin(services), previewPlugin(),
+    unexpectedErrorPlugin(services), metricsPlugin(services), auditPlugin(services),
+  ];
 }

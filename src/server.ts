@@ -24,6 +24,7 @@ import { createPseudonymizer } from './enforcement/redaction';
 import { visibleSchemas, type Visibility } from './enforcement/visibleSchema';
 import { visibilityPlugin } from './enforcement/visibilityPlugin';
 import { createErrorFormatter } from './errorFormatting';
+import { devToolsEnabled, registerDevTokenRoute } from './http/devTokens';
 import { registerGraphiQLAssets } from './http/graphiql';
 import { registerHttpErrorHandlers } from './http/httpErrors';
 import { registerOperationalRoutes } from './http/operationalRoutes';
@@ -95,6 +96,9 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       // Refuses simple (form-like) requests without a preflight-forcing header; a bearer token is one.
       csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization', 'x-purpose'] },
       allowBatchedHttpRequests: false,
+      // No automatic persisted queries: a shared cache of documents lets one caller replay or probe
+      // (by hash) what another sent. Clients send the document; docs/security-model.md.
+      persistedQueries: false,
       introspection: true,
       // index.ts owns the process signals and calls close().
       stopOnTerminationSignals: false,
@@ -103,7 +107,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   await Promise.all([...servers.values()].map((server) => server.start()));
 
   await registerGraphqlRoute(app, services, servers);
-  registerGraphiQLAssets(app);
+  registerGraphiQLAssets(app, { roleSwitcher: devToolsEnabled(config) });
+  registerDevTokenRoute(app, services);
   registerOperationalRoutes(app, services);
   registerMetricsRoute(app, services);
   return {

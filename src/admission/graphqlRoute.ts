@@ -16,13 +16,23 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { authenticate, createContext, type Authenticated, type GatewayContext, type GatewayServices } from '../context';
 import { visibilityOf, type Visibility } from '../enforcement/visibleSchema';
 import { GatewayError, RateLimitedError } from '../errors';
+import { devToolsEnabled } from '../http/devTokens';
 import { graphiqlPage, wantsGraphiQL } from '../http/graphiql';
+import { admitPreview } from '../preview/admitPreview';
+import { previewOnSend } from '../preview/markResponse';
+import { PREVIEW_HEADER } from '../preview/previewHeader';
+import type { PreviewMark } from '../preview/previewMark';
 import { rateLimitKey } from './rateLimitKey';
 
 type ApolloRoute = RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, { Reply: string }>;
 
-/** What admission decided about the token before the request reaches Apollo. */
-type Admission = { ok: true; authenticated: Authenticated } | { ok: false; error: GatewayError };
+/**
+ * What admission decided before the request reaches Apollo. `sender` is who sent it (the rate-limit
+ * key); in a preview (X-Preview-As) `authenticated` is the previewed caller and `sender` the officer.
+ */
+type Admission =
+  | { ok: true; authenticated: Authenticated; preview: PreviewMark | null; sender: Authenticated['caller'] }
+  | { ok: false; error: GatewayError; sender: Authenticated['caller'] };
 
 const RATE_WINDOW_MS = 60_000;
 
@@ -40,66 +50,86 @@ export class RateLimitExceeded extends Error {
   }
 }
 
-export async function registerGraphqlRoute(
-  app: FastifyInstance, services: GatewayServices, servers: ReadonlyMap<Visibility, ApolloServer<GatewayContext>>,
-): Promise<void> {
-  const admissions = new WeakMap<FastifyRequest, Admission>();
+type Admissions = WeakMap<FastifyRequest, Admission>;
+
+/** One Apollo route handler per visibility class; each builds its context from the request's admission. */
+function classHandlers(services: GatewayServices, servers: ReadonlyMap<Visibility, ApolloServer<GatewayContext>>, admissions: Admissions) {
   const handlers = new Map<Visibility, ApolloRoute>();
   for (const [visibility, server] of servers) {
     handlers.set(visibility, fastifyApolloHandler<GatewayContext>(server, {
       context: async (request) => {
         const admission = admissions.get(request);
         if (admission === undefined || !admission.ok) throw admission?.error ?? new RateLimitedError();
-        return createContext(services, {
+        const context = await createContext(services, {
           requestId: request.id,
           authorization: header(request, 'authorization'),
           purposeHeader: header(request, 'x-purpose'),
-          gpcHeader: header(request, 'sec-gpc'),
+          // A preview never writes on anyone's behalf, so it ignores the Global Privacy Control signal.
+          gpcHeader: admission.preview === null ? header(request, 'sec-gpc') : undefined,
         }, admission.authenticated);
+        return admission.preview === null ? context : { ...context, preview: admission.preview };
       },
     }));
   }
-  const callerOf = (request: FastifyRequest) => {
-    const admission = admissions.get(request);
-    return admission?.ok ? admission.authenticated.caller : null;
-  };
+  return handlers;
+}
 
+/** @fastify/rate-limit as the route's preHandler, keyed by who sent the request (in a preview: the officer). */
+async function callerRateLimit(app: FastifyInstance, services: GatewayServices, admissions: Admissions) {
   await app.register(rateLimit, {
     global: false,
     // Only Retry-After on a refusal: the limit's size and state are no caller's business.
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     addHeaders: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false, 'retry-after': true },
   });
-  const limiter = app.rateLimit({
+  return app.rateLimit({
     max: services.config.rateLimitPerMinute,
     timeWindow: RATE_WINDOW_MS,
-    keyGenerator: (request) => rateLimitKey(callerOf(request), request.ip),
+    keyGenerator: (request) => rateLimitKey(admissions.get(request)?.sender ?? null, request.ip),
     allowList: (request) => wantsGraphiQL(request),
     onExceeded: () => services.metrics.errors.inc({ code: 'RATE_LIMITED' }),
     errorResponseBuilder: () => new RateLimitExceeded(),
   });
+}
 
+/** Verifies the token once and admits a preview; a refusal is kept to be answered through Apollo. */
+async function admit(services: GatewayServices, request: FastifyRequest, onPreview: (mark: PreviewMark) => void): Promise<Admission> {
+  let sender: Authenticated['caller'] = null;
+  try {
+    const authenticated = await authenticate(services, header(request, 'authorization'));
+    sender = authenticated.caller;
+    const admitted = await admitPreview(services, authenticated, header(request, PREVIEW_HEADER), request.id, onPreview);
+    return { ok: true, ...admitted, sender };
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    return { ok: false, error, sender };
+  }
+}
+
+export async function registerGraphqlRoute(
+  app: FastifyInstance, services: GatewayServices, servers: ReadonlyMap<Visibility, ApolloServer<GatewayContext>>,
+): Promise<void> {
+  const admissions: Admissions = new WeakMap();
+  const previews = new WeakMap<object, PreviewMark>();
+  const handlers = classHandlers(services, servers, admissions);
   const graphqlRoute: ApolloRoute = async function graphqlRoute(request, reply) {
     if (wantsGraphiQL(request)) {
-      const page = graphiqlPage();
+      const page = graphiqlPage({ roleSwitcher: devToolsEnabled(services.config) });
       return reply.type(page.type).headers(page.headers).send(page.body);
     }
-    const visibility = admissions.get(request)?.ok ? visibilityOf(callerOf(request)) : 'anonymous';
+    // A preview runs on the previewed caller's server: its schema, gate and errors.
+    const admission = admissions.get(request);
+    const visibility = admission?.ok ? visibilityOf(admission.authenticated.caller) : 'anonymous';
     return handlers.get(visibility)!.call(this, request, reply);
   };
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     onRequest: async (request) => {
-      if (wantsGraphiQL(request)) return;
-      try {
-        admissions.set(request, { ok: true, authenticated: await authenticate(services, header(request, 'authorization')) });
-      } catch (error) {
-        if (!(error instanceof GatewayError)) throw error;
-        admissions.set(request, { ok: false, error });
-      }
+      if (!wantsGraphiQL(request)) admissions.set(request, await admit(services, request, (mark) => previews.set(request, mark)));
     },
-    preHandler: limiter,
+    preHandler: await callerRateLimit(app, services, admissions),
+    onSend: previewOnSend(previews),
     handler: graphqlRoute,
   });
 }

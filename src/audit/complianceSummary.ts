@@ -48,7 +48,7 @@ async function dataSubjectRequests(audit: Collection<AuditEventDocument>, window
   return DATA_SUBJECT_OPERATIONS.map((operation) => ({ operation, count: counts.get(operation) ?? 0 }));
 }
 
-async function consentCoverage(customers: Collection<Document>) {
+async function consentCoverage(customers: Pick<Collection<Document>, 'aggregate'>) {
   const group: Record<string, unknown> = { _id: null, total: { $sum: 1 } };
   for (const purpose of CONSENT_PURPOSES) {
     for (const status of STATUSES) {
@@ -69,7 +69,7 @@ async function consentCoverage(customers: Collection<Document>) {
 }
 
 export async function complianceSummary(
-  audit: Collection<AuditEventDocument>, customers: Collection<Document>, since: Date | null | undefined, until: Date | null | undefined,
+  audit: Collection<AuditEventDocument>, customers: Pick<Collection<Document>, 'aggregate'>, since: Date | null | undefined, until: Date | null | undefined,
 ) {
   const window = windowFilter(since, until);
   const [auditEvents, redactions, denials, requests, coverage] = await Promise.all([

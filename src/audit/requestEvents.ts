@@ -10,6 +10,7 @@ import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSe
 import type { GatewayContext } from '../context';
 import type { Failure } from '../policy/types';
 import type { AuditEventDraft } from './auditEvent';
+import { attributePreview } from '../preview/previewAudit';
 
 const ROOT_TYPE_NAMES = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;
 
@@ -93,5 +94,5 @@ export function requestEventDrafts(context: GatewayContext, operations: readonly
       detail: event.detail ?? {},
     });
   }
-  return drafts;
+  return attributePreview(context.preview, drafts);
 }

@@ -1,32 +1,32 @@
 /**
  * Filtering is reading: a caller who filters customers by country learns the country of everyone who
  * matches, so a filter may only use attributes the caller could see in clear. For each filtered
- * coordinate this returns the extra store condition that keeps out subjects whose consent does not
- * allow the request's purpose, or refuses the filter when no subject's value would be visible.
+ * coordinate this returns the store condition that keeps out subjects whose consent does not allow
+ * the request's purpose (the one consent model's filter), or refuses the filter when no subject's
+ * value would be visible. Only the records reader (customerRecords.ts) calls it.
  */
 import { ForbiddenError } from '../errors';
+import { consentFilter } from '../policy/consentModel';
 import { decideForRequest } from '../policy/decide';
-import { PURPOSE_REGISTRY } from '../policy/purposes';
-import type { Coordinate, Policy } from '../policy/types';
-import type { PrivacyRecorder } from './privacyRecorder';
+import type { Caller, Coordinate, Policy } from '../policy/types';
+import type { Purpose } from '../policy/purposes';
 import type { Filter } from '../store/port';
 
-export function restrictFilterToVisible(policy: Policy, privacy: PrivacyRecorder, coordinates: readonly Coordinate[]): Filter {
-  const conditions: Filter = {};
+/** The conditions (to be and-ed) under which every filtered coordinate is visible; throws FORBIDDEN otherwise. */
+export function visibleFilterConditions(policy: Policy, caller: Caller | null, purpose: Purpose | null, coordinates: readonly Coordinate[]): Filter[] {
+  const conditions = new Map<string, Filter>();
   for (const coordinate of coordinates) {
     const field = policy.fields.get(coordinate);
     if (field === undefined) continue; // not personal data
-    const decision = decideForRequest(field, privacy.caller, privacy.purpose);
+    const decision = decideForRequest(field, caller, purpose);
     switch (decision.kind) {
       case 'final':
         if (decision.decision.kind === 'allow') continue;
         throw new ForbiddenError(`Filtering on ${coordinate} is not allowed for this role and purpose`);
-      case 'consent': {
+      case 'consent':
         if (decision.thenRedact !== null) throw new ForbiddenError(`Filtering on ${coordinate} is not allowed for this role and purpose`);
-        const path = `consents.${decision.purpose}.status`;
-        conditions[path] = PURPOSE_REGISTRY[decision.purpose].consent === 'OPT_IN' ? 'GRANTED' : { $nin: ['DENIED', 'WITHDRAWN'] };
+        conditions.set(decision.purpose, consentFilter(decision.purpose));
         continue;
-      }
       case 'own-record':
         throw new ForbiddenError(`Filtering on ${coordinate} is not allowed for this role`);
       default: {
@@ -36,5 +36,5 @@ export function restrictFilterToVisible(policy: Policy, privacy: PrivacyRecorder
       }
     }
   }
-  return conditions;
+  return [...conditions.values()].filter((condition) => Object.keys(condition).length > 0);
 }

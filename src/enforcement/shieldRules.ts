@@ -78,11 +78,37 @@ function rootTypes(schema: GraphQLSchema): GraphQLObjectType[] {
   );
 }
 
+/**
+ * A check that throws (a bug) refuses the operation — nothing runs — but is answered as the failure
+ * it is: a plain error, which the formatter masks to INTERNAL_SERVER_ERROR, never a FORBIDDEN.
+ */
+function guardedCheck(coordinate: string, operation: OperationRule, context: GateContext, args: Record<string, unknown>, parent: unknown): true | Error {
+  try {
+    return checkOperation(coordinate, operation, context, args, parent);
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    context.privacy.recordFailure({ kind: 'evaluator-error', coordinate });
+    return error instanceof Error ? error : new Error(`gate check for ${coordinate} failed`);
+  }
+}
+
 function gateRule(coordinate: string, operation: OperationRule): IRule {
   return operation.roles === 'public'
     ? (allow as unknown as IRule)
     : rule(`gate:${coordinate}`, { cache: 'no_cache' })((parent, args: Record<string, unknown>, context: GateContext) =>
-      checkOperation(coordinate, operation, context, args, parent));
+      guardedCheck(coordinate, operation, context, args, parent));
+}
+
+/**
+ * What shield answers when the rule said no without an error of its own (`thrown` null: a denial),
+ * or when the resolver behind a passed gate threw. A refusal we raised keeps its code; anything else
+ * thrown is a failure and stays one, so the formatter answers INTERNAL_SERVER_ERROR and the
+ * unexpected-error plugin logs and audits it — never graphql-shield's FORBIDDEN fallback.
+ */
+export function gateFallbackError(thrown: unknown): Error {
+  if (thrown === null || thrown === undefined) return new ForbiddenError();
+  if (thrown instanceof Error) return thrown;
+  return new Error('a non-error value was thrown');
 }
 
 /**
@@ -126,8 +152,7 @@ export function applyShield(schema: GraphQLSchema, operations: Readonly<Record<s
   const generator = shield(tree, {
     fallbackRule: deny,
     allowExternalErrors: false,
-    // A rule that throws (a bug) is a denial, never an allow.
-    fallbackError: (thrown) => (thrown instanceof GatewayError ? thrown : new ForbiddenError()),
+    fallbackError: gateFallbackError,
   });
   const fullMap = generator.generate(schema) as IMiddlewareFieldMap;
   // Keep only the middleware of the fields the tree names (all root fields, listed non-root ones).

@@ -1,7 +1,8 @@
 /**
  * Personal-data categories (Fides-style taxonomy, docs/api.md#schema-annotations) and what each allows.
  *
- * `directIdentifier`: identifies a person on its own; the analyst only ever sees it pseudonymized.
+ * `directIdentifier`: names or reaches a person (the CONTACT_* and NAME categories, and unique ids); the
+ * analyst sees it only as a keyed pseudonym where processing is allowed, or null.
  * `strategies`: the redactions that make sense for the category's values; anything else in the
  * schema is a start-up error, so a GENERALIZE on a category with no generalizer cannot slip through.
  * `encryptAtRest`: identifying values that are stored encrypted; the rest stay queryable for segments.
@@ -37,7 +38,7 @@ export const CATEGORY_REGISTRY: Readonly<Record<PiiCategory, CategoryDefinition>
   CONTACT_EMAIL: { name: 'CONTACT_EMAIL', fidesKey: 'user.contact.email', directIdentifier: true, encryptAtRest: true, strategies: TEXTUAL },
   CONTACT_PHONE: { name: 'CONTACT_PHONE', fidesKey: 'user.contact.phone_number', directIdentifier: true, encryptAtRest: true, strategies: TEXTUAL },
   CONTACT_POSTAL_CODE: {
-    name: 'CONTACT_POSTAL_CODE', fidesKey: 'user.contact.address.postal_code', directIdentifier: false, encryptAtRest: true,
+    name: 'CONTACT_POSTAL_CODE', fidesKey: 'user.contact.address.postal_code', directIdentifier: true, encryptAtRest: true,
     strategies: [...TEXTUAL, 'GENERALIZE'],
   },
   NAME: { name: 'NAME', fidesKey: 'user.name', directIdentifier: true, encryptAtRest: true, strategies: TEXTUAL },

@@ -7,7 +7,8 @@
  * per subject. `decide` composes both and is what the tests exercise exhaustively.
  */
 import { CATEGORY_REGISTRY } from './categories';
-import { PURPOSE_REGISTRY, type ConsentStatus, type Purpose } from './purposes';
+import { consentAllows } from './consentModel';
+import { PURPOSE_REGISTRY, type Purpose } from './purposes';
 import { ROLE_TABLE } from './roles';
 import type { Caller, Coordinate, Decision, FieldPolicy, Policy, Redaction, RedactionReason, SubjectConsent } from './types';
 
@@ -39,12 +40,16 @@ export function decideForRequest(field: FieldPolicy | undefined, caller: Caller 
       return { kind: 'own-record', callerSub: caller.sub, strategy: field.redact };
     case 'all-under-legal-compliance':
       if (purpose === 'LEGAL_COMPLIANCE') return { kind: 'final', decision: ALLOW };
-      return perPurpose(field, caller, purpose, null);
+      return perPurpose(field, caller, purpose, field.redact, null);
     case 'per-purpose':
-      return perPurpose(field, caller, purpose, null);
+      return perPurpose(field, caller, purpose, field.redact, null);
     case 'pseudonymized-identifiers': {
+      // A direct identifier is a keyed pseudonym where processing is allowed and null where it is not:
+      // a mask of a refused subject would reveal more (initials, digits) than the agreeing subject's pseudonym.
       const identifier = CATEGORY_REGISTRY[field.category]?.directIdentifier ?? true;
-      return perPurpose(field, caller, purpose, identifier ? redact('PSEUDONYMIZE', 'ROLE') : null);
+      return identifier
+        ? perPurpose(field, caller, purpose, 'NULL', redact('PSEUDONYMIZE', 'ROLE'))
+        : perPurpose(field, caller, purpose, field.redact, null);
     }
     default: {
       const unreachable: never = role.clearData;
@@ -54,35 +59,24 @@ export function decideForRequest(field: FieldPolicy | undefined, caller: Caller 
   }
 }
 
-function perPurpose(field: FieldPolicy, caller: Caller, purpose: Purpose | null, thenRedact: Decision | null): RequestDecision {
+/**
+ * Clear (or `thenRedact`) when the purpose is the caller's, the field's and the subject's consent
+ * allows it; otherwise `strategy`, the redaction of a refusal.
+ */
+function perPurpose(field: FieldPolicy, caller: Caller, purpose: Purpose | null, strategy: Redaction, thenRedact: Decision | null): RequestDecision {
   // No purpose, or one the caller is not entitled to: never clear (fail closed).
   if (purpose === null || !caller.purposes.includes(purpose) || !ROLE_TABLE[caller.role].purposes.includes(purpose)) {
-    return { kind: 'final', decision: redact(field.redact, 'ROLE') };
+    return { kind: 'final', decision: redact(strategy, 'ROLE') };
   }
-  if (!field.purposes.includes(purpose)) return { kind: 'final', decision: redact(field.redact, 'PURPOSE') };
+  if (!field.purposes.includes(purpose)) return { kind: 'final', decision: redact(strategy, 'PURPOSE') };
   const registry = PURPOSE_REGISTRY[purpose];
   if (registry === undefined) return { kind: 'final', decision: POLICY_ERROR_DECISION };
   if (registry.consent === 'NONE') return { kind: 'final', decision: thenRedact ?? ALLOW };
-  return { kind: 'consent', purpose, strategy: field.redact, thenRedact };
+  return { kind: 'consent', purpose, strategy, thenRedact };
 }
 
-/** Does a subject's consent state allow processing for `purpose`? Missing records follow the legal basis. */
-export function consentAllows(purpose: Purpose, status: ConsentStatus | undefined): { allowed: true } | { allowed: false; reason: RedactionReason } {
-  const model = PURPOSE_REGISTRY[purpose]?.consent;
-  switch (model) {
-    case 'NONE':
-      return { allowed: true };
-    case 'OPT_IN':
-      if (status === 'GRANTED') return { allowed: true };
-      return { allowed: false, reason: status === undefined ? 'CONSENT_MISSING' : 'CONSENT_DENIED' };
-    case 'OPT_OUT':
-      if (status === 'DENIED' || status === 'WITHDRAWN') return { allowed: false, reason: 'CONSENT_DENIED' };
-      if (status === undefined || status === 'GRANTED') return { allowed: true };
-      return { allowed: false, reason: 'POLICY_ERROR' };
-    default:
-      return { allowed: false, reason: 'POLICY_ERROR' };
-  }
-}
+/** The one consent model (policy/consentModel.ts), re-exported where the decision is made. */
+export { consentAllows } from './consentModel';
 
 export function decideForSubject(request: RequestDecision, subjectId: string | undefined, consent: SubjectConsent | undefined): Decision {
   switch (request.kind) {

@@ -20,7 +20,7 @@ export interface RoleDefinition {
    * How @pii values reach this role:
    * - `all-under-legal-compliance`: every field in clear under LEGAL_COMPLIANCE, else like `per-purpose`;
    * - `per-purpose`: in clear when the field's @purpose holds the request purpose and consent allows;
-   * - `pseudonymized-identifiers`: per-purpose, but direct identifiers are always pseudonymized;
+   * - `pseudonymized-identifiers`: per-purpose, but a direct identifier is a keyed pseudonym where processing is allowed and null where it is not (never a mask, never clear);
    * - `own-record`: the subject's own record, all fields;
    * - `none`: never.
    */

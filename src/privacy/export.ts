@@ -5,9 +5,10 @@
  * each, the full consent history, and every audit event that names the subject.
  *
  * Audit events often name several subjects (a page of customers); the export keeps only this
- * subject's id in them, so one subject's export never discloses who else was read alongside.
+ * subject's id in them and drops what describes the whole request (decision, counts), so one
+ * subject's export never discloses who else was read alongside, how many, or what their consent did.
  */
-import { consentAllows } from '../policy/decide';
+import { consentAllows } from '../policy/consentModel';
 import { PURPOSE_REGISTRY, type Purpose } from '../policy/purposes';
 import type { Policy } from '../policy/types';
 import type { Loaders } from '../store/loaders';
@@ -63,9 +64,22 @@ function processingOf(customer: CustomerDocument): ProcessingEntry[] {
   });
 }
 
+/** Keys that describe the whole request: for an event that also named others, they describe them too. */
+const REQUEST_WIDE_KEYS: ReadonlySet<string> = new Set(['decision', 'detail']);
+
+/**
+ * One audit event as this subject's export shows it. An event that also named other subjects (a page
+ * of customers) keeps who, when, why and which coordinates, but neither its decision nor its detail:
+ * a REDACT decision or redaction counts there may stem from the other subjects' consent, and counts
+ * tell how many others were read.
+ */
 function auditEventOf(event: Document, subjectId: string): Record<string, unknown> {
+  const subjectIds = Array.isArray(event.subjectIds) ? event.subjectIds : [];
+  const shared = subjectIds.some((id) => id !== subjectId);
   const view: Record<string, unknown> = { id: event._id };
-  for (const key of AUDIT_KEYS) if (event[key] !== undefined) view[key] = event[key];
+  for (const key of AUDIT_KEYS) {
+    if (event[key] !== undefined && !(shared && REQUEST_WIDE_KEYS.has(key))) view[key] = event[key];
+  }
   view.subjectIds = [subjectId];
   return view;
 }

@@ -5,6 +5,7 @@
  */
 import { CATEGORY_REGISTRY } from '../policy/categories';
 import { decideForRequest } from '../policy/decide';
+import { LOOKUP_KEYS } from '../policy/identification';
 import { OPERATIONS } from '../policy/operations';
 import { PURPOSE_REGISTRY, PURPOSES, type Purpose } from '../policy/purposes';
 import { ROLE_TABLE, ROLES, type Role } from '../policy/roles';
@@ -23,6 +24,8 @@ export interface PrivacyManifest {
     operations: string[];
     writes: string[];
   }[];
+  /** Lookups by a direct identifier, and who may perform them under which purpose. */
+  identification: { key: string; argument: string; allowed: { role: Role; purpose: Purpose }[] }[];
 }
 
 /** The coordinates of the operations table a role may use: the same rows the shield gate is built from. */
@@ -75,6 +78,9 @@ export function buildManifest(policy: Policy): PrivacyManifest {
         writes: operations.filter((coordinate) => coordinate.startsWith('Mutation.')),
       };
     }),
+    identification: Object.values(LOOKUP_KEYS).map((key) => ({
+      key: key.coordinate, argument: key.argument, allowed: key.allowed.map((entry) => ({ ...entry })),
+    })),
   };
 }
 
@@ -104,6 +110,12 @@ export function manifestToMarkdown(manifest: PrivacyManifest): string {
     '| role | reads records | personal data in clear | purposes | aggregates | writes |',
     '| --- | --- | --- | --- | --- | --- |',
     ...manifest.roles.map((r) => `| ${r.name} | ${cell(r.readsRecords)} | ${r.clearData} | ${r.purposes.join(', ') || '—'} | ${r.aggregates ? 'yes' : 'no'} | ${cell(r.writes.join(', ')) || '—'} |`),
+    '',
+    '## Identification (lookup by a direct identifier)',
+    '',
+    '| key | argument | who may, under which purpose |',
+    '| --- | --- | --- |',
+    ...manifest.identification.map((i) => `| ${i.key} | ${cell(i.argument)} | ${i.allowed.map((a) => `${a.role} (${a.purpose})`).join(', ')} |`),
     '',
   ];
   return lines.join('\n');

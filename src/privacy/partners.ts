@@ -85,6 +85,16 @@ export async function revokePartner(partners: Collection<PartnerDocument>, id: s
   return partner;
 }
 
+/**
+ * Is the agreement in force at `now`: registered as active, not revoked, and not expired? The one
+ * rule for admitting a partner's requests and for what the registry lists as `active`.
+ */
+export function agreementInForce(partner: Document | null, now: number = Date.now()): partner is Document & { purposes: Purpose[] } {
+  if (partner === null || partner.active !== true || !Array.isArray(partner.purposes)) return false;
+  const expires = typeof partner.agreementExpiresAt === 'string' ? Date.parse(partner.agreementExpiresAt) : NaN;
+  return Number.isFinite(expires) && expires > now;
+}
+
 export function listPartners(partners: Collection<PartnerDocument>): Promise<PartnerDocument[]> {
   return partners.find({}, { sort: { _id: 1 } });
 }

@@ -6,7 +6,6 @@
 import { BadUserInputError } from '../errors';
 import type { GatewayContext } from '../context';
 import type { CustomerDocument } from '../store/seed';
-import { customerByEmail } from '../../resolvers/customerQueries';
 import { validateRectification, type RectifiableField, type RectifyCustomerInput } from './rectificationInput';
 import { requireActiveSubject } from './subjects';
 
@@ -19,9 +18,9 @@ export async function rectifySubject(context: GatewayContext, id: string, input:
   const { set, fields, email } = validateRectification(input);
   await requireActiveSubject(context.loaders, id);
   if (email !== undefined) {
-    // The same lookup support uses, so whatever index it relies on applies here too.
-    const holder = await customerByEmail(context, email);
-    if (holder !== null && holder._id !== id) throw new BadUserInputError('input.email is already used by another customer');
+    // The same exact, case-insensitive match (and index) as support's lookup; only the holder's id.
+    const holder = await context.records.holderOf('Customer.email', email);
+    if (holder !== null && holder !== id) throw new BadUserInputError('input.email is already used by another customer');
   }
   const result = await context.services.store
     .collection<CustomerDocument>('customers')

@@ -7,7 +7,7 @@
  * corrupted segment fails closed instead of running an unchecked filter.
  */
 import { BadUserInputError } from '../errors';
-import { PURPOSE_REGISTRY, type Purpose } from '../policy/purposes';
+import type { Purpose } from '../policy/purposes';
 import type { Coordinate, Policy } from '../policy/types';
 import type { Filter } from '../store/port';
 import { INTERESTS, LOYALTY_TIERS } from '../store/seed';
@@ -158,21 +158,5 @@ export function compileSegmentFilter(definition: SegmentDefinition, now: Date = 
   return clauses.length === 0 ? {} : { $and: clauses };
 }
 
-/** The store condition "this subject's consent allows `purpose`" (same rule as decide's consentAllows). */
-export function consentAllowsFilter(purpose: Purpose): Filter {
-  const path = `consents.${purpose}.status`;
-  switch (PURPOSE_REGISTRY[purpose].consent) {
-    case 'OPT_IN':
-      return { [path]: 'GRANTED' };
-    case 'OPT_OUT':
-      return { [path]: { $nin: ['DENIED', 'WITHDRAWN'] } };
-    case 'NONE':
-      return {};
-    default: {
-      const unreachable: never = PURPOSE_REGISTRY[purpose].consent;
-      void unreachable;
-      // Unknown model: match nobody (fail closed).
-      return { _id: { $in: [] } };
-    }
-  }
-}
+/** The store condition "this subject's consent allows `purpose`": the one consent model's filter. */
+export { consentFilter as consentAllowsFilter } from '../policy/consentModel';

@@ -11,8 +11,9 @@
  *    groups" never yields one suppressed group, nor any figure below k. The total is reported only
  *    when it is at least k and the suppressed remainder is 0 or at least k.
  * 3. Optional Laplace noise (REPORT_EPSILON) on the published figures; suppression is decided on the
- *    true counts before noise. The noise is keyed (a secret and the report's true content), so the
- *    same report over the same data always gets the same noise and repeated asking cannot average it away.
+ *    true counts before noise. The noise is keyed (a secret, the cell's canonical identity and its
+ *    true figure), so the same cell over the same data gets the same noise however the request orders
+ *    or groups its dimensions, and repeated asking cannot average it away.
  */
 import { createHmac } from 'node:crypto';
 import type { Coordinate } from '../policy/types';
@@ -192,21 +193,38 @@ export function laplace(scale: number, rng: Rng): number {
   return -scale * Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
 }
 
+/** A stream of uniforms for one published figure, named by what it is (never by how it was asked). */
+export type NoiseSource = (figure: string) => Rng;
+
+/**
+ * A cell's identity independent of how the request was written: each dimension with its value,
+ * sorted by dimension. `[COUNTRY, LOYALTY_TIER]` and `[LOYALTY_TIER, COUNTRY]` name the same cells.
+ */
+export function canonicalCell(groupBy: readonly ReportDimension[], keys: readonly (string | null)[]): string {
+  const pairs = groupBy.map((dimension, i) => [dimension, keys[i] ?? null] as const);
+  pairs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify(pairs);
+}
+
 /**
  * Laplace noise on the published figures: counts (sensitivity 1) get scale 1/ε and are rounded to
  * a non-negative integer; an average over clamped values gets scale bound/(count·ε). Suppressed
- * groups stay null; suppression was decided on true counts.
+ * groups stay null; suppression was decided on true counts. Each figure draws from its own stream,
+ * named by the figure's canonical identity and true value: the same cell (or the audience's total)
+ * gets the same noise in every ordering and grouping that publishes it, so re-asking cannot average it.
  */
-export function addNoise(report: ProtectedReport, epsilon: number, rng: Rng): ProtectedReport {
-  const noisyCount = (count: number) => Math.max(0, Math.round(count + laplace(1 / epsilon, rng)));
+export function addNoise(report: ProtectedReport, epsilon: number, groupBy: readonly ReportDimension[], noise: NoiseSource): ProtectedReport {
+  const noisyCount = (count: number, figure: string) => Math.max(0, Math.round(count + laplace(1 / epsilon, noise(figure))));
   return {
-    total: report.total === null ? null : noisyCount(report.total),
+    total: report.total === null ? null : noisyCount(report.total, JSON.stringify(['total', report.total])),
     groups: report.groups.map((group) => {
       if (group.suppressed || group.count === null) return group;
+      const cell = canonicalCell(groupBy, group.keys);
       const avg = group.avgLifetimeValue === null
         ? null
-        : roundMoney(Math.max(0, group.avgLifetimeValue + laplace(NOISE_LIFETIME_VALUE_BOUND / (group.count * epsilon), rng)));
-      return { ...group, count: noisyCount(group.count), avgLifetimeValue: avg };
+        : roundMoney(Math.max(0, group.avgLifetimeValue
+          + laplace(NOISE_LIFETIME_VALUE_BOUND / (group.count * epsilon), noise(JSON.stringify(['avg', cell, group.count, group.avgLifetimeValue])))));
+      return { ...group, count: noisyCount(group.count, JSON.stringify(['count', cell, group.count])), avgLifetimeValue: avg };
     }),
   };
 }
@@ -239,5 +257,5 @@ export async function computeSegmentReport(
   const total = counted === null ? rows.reduce((sum, row) => sum + row.count, 0) : Number(counted[0]?.subjects ?? 0);
   const report = protectGroups(rows, total, input.k, overlapping);
   if (input.epsilon === undefined) return report;
-  return addNoise(report, input.epsilon, keyedRng(input.noiseKey, JSON.stringify([input.noiseContext, input.groupBy, rows, total])));
+  return addNoise(report, input.epsilon, input.groupBy, (figure) => keyedRng(input.noiseKey, JSON.stringify([input.noiseContext, figure])));
 }

@@ -3,6 +3,7 @@
  * directory, and speaks HTTP to it. Every HTTP-level suite uses this; nothing is mocked.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { DestinationStream } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config';
@@ -46,6 +47,8 @@ export interface StartOptions {
   dataDir?: string;
   /** Wraps the opened store before the gateway gets it (e.g. a decorator that counts store calls). */
   wrapStore?: (store: Store) => Store;
+  /** Where the gateway's log lines go (default: the process's stdout at LOG_LEVEL, silent in tests). */
+  logStream?: DestinationStream;
 }
 
 export async function startTestGateway(options: StartOptions = {}): Promise<TestGateway> {
@@ -58,7 +61,7 @@ export async function startTestGateway(options: StartOptions = {}): Promise<Test
     DEMO_CUSTOMERS: String(options.customers ?? 300),
     ...options.env,
   });
-  const logger = createLogger(config);
+  const logger = createLogger(config, options.logStream);
   const store = await openStore(config, logger);
   const gateway = await createGateway({ config, store: options.wrapStore ? options.wrapStore(store) : store, logger });
   const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });

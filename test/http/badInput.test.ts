@@ -28,6 +28,7 @@ interface Row {
 interface Ctx {
   gw: TestGateway;
   marketer: string;
+  officer: string;
 }
 
 const QUERY = '{ customers(first: 1) { totalCount } }';
@@ -53,6 +54,13 @@ function bearer(token: string, query = QUERY, variables?: Record<string, unknown
 function asMarketer(ctx: Ctx, query: string, variables?: Record<string, unknown>): Attempt {
   return bearer(ctx.marketer, query, variables);
 }
+
+function asOfficer(ctx: Ctx, query: string, variables?: Record<string, unknown>): Attempt {
+  return { headers: { authorization: `Bearer ${ctx.officer}`, 'x-purpose': 'LEGAL_COMPLIANCE' }, body: { query, variables } };
+}
+
+const SUMMARY = 'query($s: DateTime) { complianceSummary(since: $s) { since } }';
+const REGISTER = 'mutation($at: DateTime!) { registerPartner(input: { id: "p-x", name: "x", purposes: [ANALYTICS], agreementExpiresAt: $at }) { id } }';
 
 const fragmentCycle = 'fragment A on Query { ...B } fragment B on Query { ...A } { ...A }';
 const deepIntrospection = `{ __schema { types { ${'fields { type { '.repeat(6)}name${' } }'.repeat(6)} } } }`;
@@ -96,6 +104,14 @@ const ROWS: Row[] = [
   { name: 'variables as a string', attempt: (ctx) => ({ ...asMarketer(ctx, QUERY), body: { query: QUERY, variables: '{"a":1}' } }), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'query that is not a string', attempt: (ctx) => ({ ...asMarketer(ctx, QUERY), body: { query: 42 } }), status: 400, code: 'BAD_USER_INPUT' },
   { name: 'no query at all', attempt: (ctx) => ({ ...asMarketer(ctx, QUERY), body: { variables: {} } }), status: 400, code: 'BAD_USER_INPUT' },
+  { name: 'invalid DateTime literal', attempt: (ctx) => asOfficer(ctx, '{ complianceSummary(since: "2026-13-45T25:61:00Z-SECRET-LITERAL") { since } }'), status: 400, code: 'BAD_USER_INPUT', notEchoed: 'SECRET-LITERAL' },
+  { name: 'invalid DateTime variable', attempt: (ctx) => asOfficer(ctx, SUMMARY, { s: 'jane.doe@example.com' }), status: 400, code: 'BAD_USER_INPUT', notEchoed: 'jane.doe' },
+  { name: 'DateTime variable without a time zone', attempt: (ctx) => asOfficer(ctx, SUMMARY, { s: '2026-01-01T00:00:00-SECRET' }), status: 400, code: 'BAD_USER_INPUT', notEchoed: 'SECRET' },
+  { name: 'DateTime variable of the wrong type', attempt: (ctx) => asOfficer(ctx, SUMMARY, { s: { $gt: 'SECRET-OBJECT' } }), status: 400, code: 'BAD_USER_INPUT', notEchoed: 'SECRET-OBJECT' },
+  { name: 'invalid DateTime in a mutation input', attempt: (ctx) => asOfficer(ctx, REGISTER, { at: '31/12/2099 SECRET-DATE' }), status: 400, code: 'BAD_USER_INPUT', notEchoed: 'SECRET-DATE' },
+  // Persisted queries are off: a hash alone, or a document with a hash, is refused alike.
+  { name: 'persisted-query hash only', attempt: (ctx) => ({ ...asMarketer(ctx, QUERY), body: { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } } }), status: 200, code: 'BAD_USER_INPUT' },
+  { name: 'document with a persisted-query hash', attempt: (ctx) => ({ ...asMarketer(ctx, QUERY), body: { query: QUERY, extensions: { persistedQuery: { version: 1, sha256Hash: 'b'.repeat(64) } } } }), status: 200, code: 'BAD_USER_INPUT' },
   // HTTP
   { name: 'body over the size limit', attempt: (ctx) => asMarketer(ctx, QUERY, { pad: 'x'.repeat(200_000) }), status: 413, code: 'BAD_USER_INPUT' },
   { name: 'malformed JSON', attempt: () => ({ body: '{"query": "{ __typename }"' }), status: 400, code: 'BAD_USER_INPUT' },
@@ -113,7 +129,11 @@ describe('bad input never breaks the gateway', () => {
 
   beforeAll(async () => {
     const gw = await startTestGateway({ customers: 30 });
-    ctx = { gw, marketer: await gw.token({ role: 'marketer', purposes: ['MARKETING', 'ANALYTICS'], sub: 'mk-1' }) };
+    ctx = {
+      gw,
+      marketer: await gw.token({ role: 'marketer', purposes: ['MARKETING', 'ANALYTICS'], sub: 'mk-1' }),
+      officer: await gw.token({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'], sub: 'po-1' }),
+    };
   });
   afterAll(async () => ctx?.gw.close());
 

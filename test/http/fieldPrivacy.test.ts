@@ -75,18 +75,25 @@ const rows: Row[] = [
   ['marketer', 'THIRD_PARTY_SHARING', 'granted', 'country', CLEAR, null],
   ['marketer', 'THIRD_PARTY_SHARING', 'granted', 'email', 'c***@e***.com', 'PURPOSE'],
   ['marketer', 'THIRD_PARTY_SHARING', 'missing', 'country', null, 'CONSENT_MISSING'],
-  // Analyst for ANALYTICS (opt-out): direct identifiers pseudonymized, others clear unless the subject objected.
+  // Analyst for ANALYTICS (opt-out): a direct identifier is a keyed pseudonym where processing is allowed
+  // and null where it is not (objection, or a field whose @purpose lacks the request's) — never a mask.
   ['analyst', 'ANALYTICS', 'missing', 'email', 'PSEUDONYM', 'ROLE'],
   ['analyst', 'ANALYTICS', 'granted', 'email', 'PSEUDONYM', 'ROLE'],
-  ['analyst', 'ANALYTICS', 'missing', 'phone', '+** *** *** **12', 'PURPOSE'],
-  ['analyst', 'ANALYTICS', 'missing', 'fullName', 'J*** D***', 'PURPOSE'],
+  ['analyst', 'ANALYTICS', 'missing', 'phone', null, 'PURPOSE'],
+  ['analyst', 'ANALYTICS', 'granted', 'phone', null, 'PURPOSE'],
+  ['analyst', 'ANALYTICS', 'missing', 'fullName', null, 'PURPOSE'],
   ['analyst', 'ANALYTICS', 'missing', 'birthDate', CLEAR, null],
-  ['analyst', 'ANALYTICS', 'missing', 'postalCode', CLEAR, null],
+  ['analyst', 'ANALYTICS', 'missing', 'postalCode', 'PSEUDONYM', 'ROLE'],
+  ['analyst', 'ANALYTICS', 'denied', 'postalCode', null, 'CONSENT_DENIED'],
   ['analyst', 'ANALYTICS', 'missing', 'interests', CLEAR, null],
-  ['analyst', 'ANALYTICS', 'denied', 'email', 'c***@e***.com', 'CONSENT_DENIED'],
+  ['analyst', 'ANALYTICS', 'denied', 'email', null, 'CONSENT_DENIED'],
+  ['analyst', 'ANALYTICS', 'withdrawn', 'email', null, 'CONSENT_DENIED'],
   ['analyst', 'ANALYTICS', 'denied', 'birthDate', '1990', 'CONSENT_DENIED'],
   ['analyst', 'ANALYTICS', 'withdrawn', 'country', null, 'CONSENT_DENIED'],
   ['analyst', 'PERSONALIZATION', 'granted', 'fullName', 'PSEUDONYM', 'ROLE'],
+  ['analyst', 'PERSONALIZATION', 'missing', 'fullName', null, 'CONSENT_MISSING'],
+  ['analyst', 'PERSONALIZATION', 'denied', 'fullName', null, 'CONSENT_DENIED'],
+  ['analyst', 'PERSONALIZATION', 'granted', 'email', null, 'PURPOSE'],
   ['analyst', 'PERSONALIZATION', 'missing', 'birthDate', '1990', 'CONSENT_MISSING'],
   // Support for SUPPORT (contract): consent is not the basis; only fields allowed for SUPPORT.
   ['support', 'SUPPORT', 'denied', 'email', CLEAR, null],
@@ -179,5 +186,54 @@ describe('field-level privacy through HTTP', () => {
   it('a response that touched no personal data carries no privacy extension', async () => {
     const response = await gw.gql('{ customers(first: 2) { totalCount edges { node { id } } } }', { token: tokens.marketer, purpose: 'MARKETING' });
     expect(response.body.extensions?.privacy).toBeUndefined();
+  });
+});
+
+/**
+ * What a subject who refused shows never reveals more than what a subject who agreed shows, for
+ * every role, every purpose it may act under and every field. Outcomes are ordered NULL < (one
+ * redaction) < CLEAR; two different redactions (a mask and a pseudonym) are not comparable, so a
+ * refusal may only yield null, the same redaction as agreement, or anything when agreement is clear.
+ */
+describe('refusing never reveals more than agreeing', () => {
+  type Outcome = 'NULL' | 'CLEAR' | 'PSEUDONYM' | 'PARTIAL';
+  const ROLE_PURPOSES: [role: string, purposes: string[]][] = [
+    ['privacy_officer', ['LEGAL_COMPLIANCE', 'SUPPORT', 'ANALYTICS', 'MARKETING', 'PERSONALIZATION', 'THIRD_PARTY_SHARING']],
+    ['marketer', ['MARKETING', 'PERSONALIZATION', 'THIRD_PARTY_SHARING', 'ANALYTICS']],
+    ['analyst', ['ANALYTICS', 'PERSONALIZATION', 'MARKETING']],
+    ['support', ['SUPPORT']],
+  ];
+  const FIELD_NAMES = FIELDS.replace(/\{[^}]*\}/g, '').split(/\s+/).filter((name) => name !== '' && name !== 'id');
+  const REFUSALS: Subject[] = ['denied', 'withdrawn', 'missing'];
+  const cases = ROLE_PURPOSES.flatMap(([role, purposes]) => purposes.map((purpose) => [role, purposes, purpose] as const));
+
+  function outcome(value: unknown, stored: unknown): Outcome {
+    if (value === null || value === undefined) return 'NULL';
+    if (Array.isArray(value) && !Array.isArray(stored)) return 'CLEAR'; // consents: the list itself
+    if (JSON.stringify(value) === JSON.stringify(stored)) return 'CLEAR';
+    if (typeof stored === 'string' && value === pseudonym(stored)) return 'PSEUDONYM';
+    return 'PARTIAL';
+  }
+  const revealsNoMore = (refused: Outcome, agreed: Outcome) => refused === 'NULL' || refused === agreed || agreed === 'CLEAR';
+
+  it.each(cases)('%s for %s (token %j): every field, every refusal', async (role, purposes, purpose) => {
+    const token = await gw.token({ role: role as 'marketer', purposes: purposes as ['MARKETING'] });
+    const read = async (subject: Subject) => {
+      const response = await gw.gql(`query($id: ID!) { customer(id: $id) { ${FIELDS} } }`, { token, purpose, variables: { id: SUBJECTS[subject]._id } });
+      expect(response.body.errors).toBeUndefined();
+      return response.body.data!.customer as Record<string, unknown>;
+    };
+    const agreed = await read('granted');
+    const violations: string[] = [];
+    for (const subject of REFUSALS) {
+      const refused = await read(subject);
+      for (const field of FIELD_NAMES) {
+        const stored = (SUBJECTS as Record<Subject, Record<string, unknown>>);
+        const a = outcome(agreed[field], stored.granted[field]);
+        const r = outcome(refused[field], stored[subject][field]);
+        if (!revealsNoMore(r, a)) violations.push(`${field}: ${subject} → ${r}, granted → ${a}`);
+      }
+    }
+    expect(violations).toEqual([]);
   });
 });

@@ -160,3 +160,18 @@ describe('a partner reads aggregates only', () => {
     }
   });
 });
+
+describe('the registry tells the truth about agreements', () => {
+  it.each([
+    ['an agreement that expired', { agreementExpiresAt: '2024-01-01T00:00:00.000Z', active: true }, false],
+    ['a revoked agreement', { agreementExpiresAt: '2099-01-01T00:00:00.000Z', active: false }, false],
+    ['a running agreement', { agreementExpiresAt: '2099-01-01T00:00:00.000Z', active: true }, true],
+  ])('%s is listed with active = %s, exactly when its requests are admitted', async (label, fields, active) => {
+    const id = `truth-${label.replace(/\W+/g, '-')}`;
+    await gw.store.collection('partners').insertOne({ _id: id, name: label, purposes: ['ANALYTICS'], registeredAt: '2023-01-01T00:00:00.000Z', ...fields });
+    const listed = (await officer(PARTNERS)).body.data!.partners.find((partner: { id: string }) => partner.id === id);
+    expect(listed).toMatchObject({ id, active });
+    const request = await gw.gql('{ segments { id } }', { token: await partnerToken(id) });
+    expect(codes(request)).toEqual(active ? [] : ['FORBIDDEN']);
+  });
+});

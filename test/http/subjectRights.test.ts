@@ -139,6 +139,30 @@ describe('exportCustomerData (right of access)', () => {
     expect(read.subjectIds).toEqual([subject._id]);
   });
 
+  it('reveals nothing about the other subjects a request touched: no decision or counts that cover them', async () => {
+    const subject = await pick({ 'consents.MARKETING.status': 'GRANTED' });
+    const others = await customers(gw).find({ 'consents.MARKETING.status': { $ne: 'GRANTED' }, erasedAt: { $exists: false } }, { sort: { _id: 1 }, limit: 3 });
+    const page = await gw.gql('{ customers(first: 500) { edges { node { id email phone } } } }', { token: tokens.marketer, purpose: 'MARKETING' });
+    expect(page.body.extensions?.privacy?.redactions['Customer.email']?.CONSENT_DENIED).toBeGreaterThan(0);
+    // A read of this subject alone keeps its own decision and counts.
+    await gw.gql('query($id: ID!) { customer(id: $id) { id email } }', { token: tokens.marketer, purpose: 'MARKETING', variables: { id: subject._id } });
+
+    const response = await gw.gql(EXPORT, { token: await customerToken(gw, subject._id), variables: { id: subject._id } });
+    expect(response.body.errors).toBeUndefined();
+    const events = response.body.data!.exportCustomerData.auditEvents as Record<string, unknown>[];
+    const shared = events.filter((event) => event.operation === 'Query.customers' && event.requestId === page.headers.get('x-request-id'));
+    expect(shared).toHaveLength(1);
+    // The page mixed this subject (clear) with refusing subjects (masked): nothing of that may show.
+    expect(shared[0]).not.toHaveProperty('decision');
+    expect(shared[0]).not.toHaveProperty('detail');
+    expect(shared[0]).toMatchObject({ subjectIds: [subject._id], fields: ['Customer.email', 'Customer.phone'] });
+    const text = JSON.stringify(events);
+    for (const other of others) expect(text).not.toContain(other._id);
+    expect(text).not.toMatch(/CONSENT_DENIED|CONSENT_MISSING/);
+    const own = events.find((event) => event.operation === 'Query.customer');
+    expect(own).toMatchObject({ subjectIds: [subject._id], decision: 'ALLOW', detail: { clearReads: [{ coordinate: 'Customer.email', count: 1 }], redactions: [] } });
+  });
+
   it('is itself audited: a second export lists the first', async () => {
     const subject = await pick();
     await gw.gql(EXPORT, { token: tokens.officer, purpose: 'LEGAL_COMPLIANCE', variables: { id: subject._id } });

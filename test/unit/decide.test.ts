@@ -37,7 +37,7 @@ describe('decide: the contract table', () => {
     ['marketer', 'SUPPORT', ALL_GRANTED, 'Customer.country', redacted('NULL', 'ROLE')],
     ['analyst', 'ANALYTICS', NONE, 'Customer.email', redacted('PSEUDONYMIZE', 'ROLE')],
     ['analyst', 'ANALYTICS', ALL_GRANTED, 'Customer.email', redacted('PSEUDONYMIZE', 'ROLE')],
-    ['analyst', 'ANALYTICS', consent({ ANALYTICS: 'DENIED' }), 'Customer.email', redacted('MASK', 'CONSENT_DENIED')],
+    ['analyst', 'ANALYTICS', consent({ ANALYTICS: 'DENIED' }), 'Customer.email', redacted('NULL', 'CONSENT_DENIED')],
     ['analyst', 'ANALYTICS', NONE, 'Customer.birthDate', clear],
     ['analyst', 'ANALYTICS', consent({ ANALYTICS: 'WITHDRAWN' }), 'Customer.birthDate', redacted('GENERALIZE', 'CONSENT_DENIED')],
     ['analyst', 'ANALYTICS', NONE, 'Customer.country', clear],
@@ -83,7 +83,7 @@ describe('decide: fail closed', () => {
 
   it('an unknown consent status is not consent', () => {
     const odd = { get: () => 'MAYBE' as unknown as ConsentStatus };
-    expect(decide(policy, caller('marketer'), 'MARKETING', odd, 'Customer.email')).toEqual(redacted('MASK', 'CONSENT_DENIED'));
+    expect(decide(policy, caller('marketer'), 'MARKETING', odd, 'Customer.email')).toEqual(redacted('MASK', 'POLICY_ERROR'));
     expect(decide(policy, caller('analyst'), 'ANALYTICS', odd, 'Customer.country')).toEqual(redacted('NULL', 'POLICY_ERROR'));
   });
 

@@ -67,7 +67,7 @@ describe('consentAllowsFilter', () => {
   it.each([
     ['MARKETING', { 'consents.MARKETING.status': 'GRANTED' }],
     ['PERSONALIZATION', { 'consents.PERSONALIZATION.status': 'GRANTED' }],
-    ['ANALYTICS', { 'consents.ANALYTICS.status': { $nin: ['DENIED', 'WITHDRAWN'] } }],
+    ['ANALYTICS', { $or: [{ 'consents.ANALYTICS.status': { $exists: false } }, { 'consents.ANALYTICS.status': 'GRANTED' }] }],
     ['SUPPORT', {}],
   ] as const)('%s', (purpose, filter) => {
     expect(consentAllowsFilter(purpose)).toEqual(filter);

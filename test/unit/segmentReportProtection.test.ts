@@ -1,6 +1,6 @@
 /** k-anonymity, the differencing guard and the noise, on plain rows (the HTTP suites cover the pipeline). */
 import { describe, expect, it } from 'vitest';
-import { addNoise, keyedRng, laplace, protectGroups, type GroupRow, type Rng } from '../../src/privacy/segmentReport';
+import { addNoise, canonicalCell, keyedRng, laplace, protectGroups, type GroupRow, type Rng } from '../../src/privacy/segmentReport';
 
 const row = (key: string, count: number, avg = 10): GroupRow => ({ keys: [key], count, avgLifetimeValue: avg });
 const K = 10;
@@ -74,13 +74,23 @@ describe('noise', () => {
 
   it('moves published figures, never suppressed ones, and is reproducible with the same RNG', () => {
     const report = protectGroups([row('A', 3), row('B', 12), row('C', 40, 100)], 55, K, false);
-    const once = addNoise(report, 0.1, seeded(1));
-    expect(addNoise(report, 0.1, seeded(1))).toEqual(once);
+    const noise = (figure: string) => keyedRng('k', figure);
+    const once = addNoise(report, 0.1, ['COUNTRY'], noise);
+    expect(addNoise(report, 0.1, ['COUNTRY'], noise)).toEqual(once);
     expect(once.groups.slice(0, 2)).toEqual(report.groups.slice(0, 2));
     expect(once.groups[2]!.count).not.toBe(40);
     expect(Number.isInteger(once.groups[2]!.count)).toBe(true);
     // Scale 1/0.1 = 10: a draw beyond ±60 has probability e^-6; the figure stays near the truth.
     expect(Math.abs(once.groups[2]!.count! - 40)).toBeLessThan(60);
+  });
+
+  it('keys each figure on its canonical cell: the order of the dimensions does not matter', () => {
+    expect(canonicalCell(['LOYALTY_TIER', 'COUNTRY'], ['GOLD', 'DE'])).toBe(canonicalCell(['COUNTRY', 'LOYALTY_TIER'], ['DE', 'GOLD']));
+    expect(canonicalCell(['COUNTRY', 'LOYALTY_TIER'], ['DE', 'GOLD'])).not.toBe(canonicalCell(['COUNTRY', 'LOYALTY_TIER'], ['GOLD', 'DE']));
+    const report = (first: string, second: string) => ({ total: 50, groups: [{ keys: [first, second], count: 50, avgLifetimeValue: 100, suppressed: false }] });
+    const noise = (figure: string) => keyedRng('k', figure);
+    expect(addNoise(report('DE', 'GOLD'), 0.5, ['COUNTRY', 'LOYALTY_TIER'], noise).groups[0]!.count)
+      .toBe(addNoise(report('GOLD', 'DE'), 0.5, ['LOYALTY_TIER', 'COUNTRY'], noise).groups[0]!.count);
   });
 
   it('keyedRng: same key and material, same stream; otherwise different', () => {
