@@ -72,8 +72,10 @@ const rows: Row[] = [
   ['marketer', 'ANALYTICS', 'c0002', 'Customer.birthDate', 'year', 'CONSENT_DENIED'],
   ['marketer', 'ANALYTICS', 'c0003', 'Order.total', 'clear', null],
   ['marketer', 'ANALYTICS', 'c0002', 'Order.total', 'null', 'CONSENT_DENIED'],
-  // Analyst: direct identifiers only ever as a pseudonym; the rest per purpose and consent.
-  ['analyst', 'ANALYTICS', 'c0001', 'Customer.fullName', 'pseudonym', 'PURPOSE'],
+  // Analyst: a direct identifier is a pseudonym where processing is allowed, null where it is not; the rest per purpose and consent.
+  ['analyst', 'ANALYTICS', 'c0001', 'Customer.fullName', 'null', 'PURPOSE'],
+  ['analyst', 'ANALYTICS', 'c0001', 'Customer.postalCode', 'pseudonym', 'ROLE'],
+  ['analyst', 'ANALYTICS', 'c0002', 'Customer.postalCode', 'null', 'CONSENT_DENIED'],
   ['analyst', 'ANALYTICS', 'c0003', 'Customer.birthDate', 'clear', null],
   ['analyst', 'ANALYTICS', 'c0002', 'Customer.birthDate', 'year', 'CONSENT_DENIED'],
   ['analyst', 'ANALYTICS', 'c0001', 'Order.total', 'clear', null],
@@ -149,6 +151,28 @@ describe('gateway mode: lists decide per subject', () => {
       { id: 'o00003', total: null }, { id: 'o00004', total: null },
       { id: 'o00005', total: 36 }, { id: 'o00006', total: 43 },
     ] });
+  });
+});
+
+describe('gateway mode: explain', () => {
+  it('X-Privacy-Explain explains the decisions on upstream coordinates, counted per subject', async () => {
+    const response = await gw.gql('{ customers(first: 3) { email phone } }', { token: tokens.marketer, purpose: 'MARKETING', headers: { 'x-privacy-explain': '1' } });
+    const explain = (response.body.extensions!.privacy as Record<string, any>).explain;
+    expect(explain.coordinates['Customer.email']).toMatchObject({
+      category: 'CONTACT_EMAIL', redaction: 'MASK',
+      decision: { kind: 'PER_SUBJECT', basis: 'CONSENT', purpose: 'MARKETING' },
+      outcomes: { CLEAR: 1, CONSENT_DENIED: 1, CONSENT_MISSING: 1 },
+    });
+    expect(explain.coordinates['Customer.phone']).toMatchObject({ decision: { kind: 'REDACT', reason: 'PURPOSE' }, outcomes: { PURPOSE: 3 } });
+  });
+
+  it('the privacy officer previews an upstream query as a marketer and gets exactly the marketer\'s answer', async () => {
+    const query = '{ customers(first: 3) { email phone orders { total } } }';
+    const officer = await gw.token({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'], sub: 'po-1' });
+    const preview = await gw.gql(query, { token: officer, purpose: 'MARKETING', headers: { 'x-preview-as': 'role=marketer; purposes=MARKETING' } });
+    const marketer = await gw.gql(query, { token: tokens.marketer, purpose: 'MARKETING' });
+    expect(preview.body.data).toEqual(marketer.body.data);
+    expect(preview.body.data!.customers[0]).toEqual({ email: 'customer1@example.com', phone: null, orders: [{ total: null }, { total: null }] });
   });
 });
 
