@@ -3,6 +3,7 @@
  * objects; each lives in the module of its concern.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GatewayContext, GatewayServices } from './context';
 import { privacyExtensionPlugin } from './privacy/privacyExtensionPlugin';
 import { globalPrivacyControlPlugin } from './privacy/globalPrivacyControl';
@@ -10,5 +11,10 @@ import { auditPlugin } from './audit/auditPlugin';
 import { metricsPlugin } from './metrics/metricsPlugin';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
-  return [globalPrivacyControlPlugin(), privacyExtensionPlugin(), metricsPlugin(services), auditPlugin(services)];
+  return [
+    // Every response is computed for one caller: HTTP cache hints would mean nothing, and Apollo's
+    // default cache-control plugin costs a hook on every resolved field.
+    ApolloServerPluginCacheControlDisabled(),
+    globalPrivacyControlPlugin(), privacyExtensionPlugin(), metricsPlugin(services), auditPlugin(services),
+  ];
 }

@@ -1,0 +1,165 @@
+/**
+ * Decryption on first read. A document read from an encrypted collection is handed out with each
+ * encrypted field as an accessor property (enumerable, configurable, assignable): the value is
+ * decrypted only when something reads that field — so fields a query does not select, and fields
+ * that enforcement redacts to null without looking at the value, are never decrypted. Copies
+ * (`{ ...doc }`, `JSON.stringify`, `structuredClone`) read through the accessors and so see plain
+ * values; nothing outside this module ever sees ciphertext.
+ *
+ * Keys and values come from the process-wide SubjectCache when present; otherwise from the wrapped
+ * keys fetched with the read (one query for the whole batch, only for subjects not cached). The
+ * accessors are created once per collection and field (no closure per value); a document carries its
+ * ciphertexts and the keys it may use in one non-enumerable slot.
+ *
+ * A value that fails to decrypt (tampered, key shredded, not ciphertext at all) reads as null and is
+ * reported once, naming collection, subject and field — never the value.
+ */
+import type { DataKeyDocument } from './dataKeys';
+import { decryptValue, DecryptionError, isEncryptedValue, keyVersionOf, type AesKey } from './envelope';
+import type { MasterKeyring } from './masterKeys';
+import type { SubjectCache } from './subjectCache';
+
+export interface DecryptFailureReport {
+  collection: string;
+  subjectId: string;
+  field: string;
+  reason: string;
+}
+
+const SEALED = Symbol('sealed-fields');
+
+interface SealedState {
+  subjectId: string;
+  /** The cache epoch when the read started: nothing is cached from this document after an erasure. */
+  epoch: number;
+  stored: Record<string, string>;
+  /** Unwrapped keys captured when the document was read (from the cache). */
+  keys: ReadonlyMap<number, AesKey> | undefined;
+  /** Wrapped keys fetched with the read, for a subject that was not cached. */
+  wrapped: readonly DataKeyDocument[] | undefined;
+}
+
+type Sealable = Record<string | symbol, unknown> & { _id?: unknown };
+
+const plain = (value: unknown): unknown => (value !== null && typeof value === 'object' ? structuredClone(value) : value);
+
+function dataProperty(target: object, field: string, value: unknown): void {
+  Object.defineProperty(target, field, { value, writable: true, enumerable: true, configurable: true });
+}
+
+export class LazyDecryptor {
+  private readonly descriptors = new Map<string, PropertyDescriptor>();
+
+  constructor(
+    private readonly collection: string,
+    private readonly fields: ReadonlySet<string>,
+    private readonly cache: SubjectCache,
+    private readonly ring: MasterKeyring,
+    private readonly onFailure: (failure: DecryptFailureReport) => void,
+    /** A stored-only field (the blind index) removed from every document handed out. */
+    private readonly hiddenField?: string,
+  ) {
+    for (const field of fields) this.descriptors.set(field, this.descriptor(field));
+  }
+
+  private descriptor(field: string): PropertyDescriptor {
+    const decryptor = this;
+    return {
+      enumerable: true,
+      configurable: true,
+      get(this: Sealable) {
+        return decryptor.read(this, field);
+      },
+      set(this: Sealable, value: unknown) {
+        dataProperty(this, field, value);
+      },
+    };
+  }
+
+  /** Subjects whose keys (for every version their ciphertexts name) are not all cached. */
+  private uncached(docs: readonly Sealable[]): string[] {
+    const missing = new Set<string>();
+    for (const doc of docs) {
+      if (typeof doc._id !== 'string') continue;
+      for (const field of this.fields) {
+        const stored = doc[field];
+        if (!isEncryptedValue(stored)) continue;
+        let version: number;
+        try {
+          version = keyVersionOf(stored);
+        } catch {
+          continue; // reported as a failure when read
+        }
+        if (this.cache.key(doc._id, version) === undefined) {
+          missing.add(doc._id);
+          break;
+        }
+      }
+    }
+    return [...missing];
+  }
+
+  /** Copies of `docs` whose encrypted fields decrypt on first read. */
+  async prepareAll<T>(docs: readonly T[], fetchWrapped: (subjectIds: string[]) => Promise<ReadonlyMap<string, DataKeyDocument[]>>): Promise<T[]> {
+    const epoch = this.cache.epoch;
+    const sealables = docs as unknown as readonly Sealable[];
+    const missing = this.uncached(sealables);
+    const wrapped = missing.length > 0 ? await fetchWrapped(missing) : new Map<string, DataKeyDocument[]>();
+    return sealables.map((doc) => this.prepare(doc, epoch, wrapped) as T);
+  }
+
+  private prepare(doc: Sealable, epoch: number, wrapped: ReadonlyMap<string, DataKeyDocument[]>): Sealable {
+    const out: Sealable = { ...doc };
+    if (this.hiddenField !== undefined) delete out[this.hiddenField];
+    const subjectId = doc._id;
+    if (typeof subjectId !== 'string') return out;
+    let state: SealedState | undefined;
+    for (const field of this.fields) {
+      const stored = out[field];
+      if (stored === null || stored === undefined) continue;
+      if (!isEncryptedValue(stored)) {
+        this.fail(out, subjectId, field, new DecryptionError('value is not encrypted'));
+        continue;
+      }
+      state ??= { subjectId, epoch, stored: {}, keys: this.cache.keysOf(subjectId), wrapped: wrapped.get(subjectId) };
+      state.stored[field] = stored;
+      Object.defineProperty(out, field, this.descriptors.get(field)!);
+    }
+    if (state !== undefined) Object.defineProperty(out, SEALED, { value: state, enumerable: false });
+    return out;
+  }
+
+  private keyFor(state: SealedState, version: number): AesKey {
+    const known = state.keys?.get(version) ?? this.cache.key(state.subjectId, version);
+    if (known !== undefined) return known;
+    const doc = state.wrapped?.find((candidate) => candidate.version === version);
+    if (doc === undefined) throw new DecryptionError('no data key for this subject (never created, or shredded on erasure)');
+    const key = this.ring.unwrap(doc, { subjectId: state.subjectId, version });
+    this.cache.rememberKey(state.subjectId, version, key, state.epoch);
+    return key;
+  }
+
+  /** The plain value of `field` (called by the accessor). */
+  read(doc: Sealable, field: string): unknown {
+    const state = doc[SEALED] as SealedState | undefined;
+    const stored = state?.stored[field];
+    if (state === undefined || stored === undefined) return null;
+    const place = `${this.collection}.${field}`;
+    const hit = this.cache.value(state.subjectId, place, stored);
+    if (hit !== undefined) return plain(hit.value);
+    try {
+      const value = decryptValue(this.keyFor(state, keyVersionOf(stored)), { collection: this.collection, subjectId: state.subjectId, field }, stored);
+      this.cache.rememberValue(state.subjectId, place, stored, value, state.epoch);
+      return plain(value);
+    } catch (error) {
+      this.fail(doc, state.subjectId, field, error);
+      return null;
+    }
+  }
+
+  /** The field reads as null from now on; the failure is reported once. */
+  private fail(doc: Sealable, subjectId: string, field: string, error: unknown): void {
+    dataProperty(doc, field, null);
+    this.onFailure({ collection: this.collection, subjectId, field, reason: error instanceof Error ? error.message : 'decryption failed' });
+  }
+}
