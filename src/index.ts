@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createGateway } from './server';
 import { openStore } from './store/openStore';
+import { startTracing } from './tracing/setup';
 
 async function main(): Promise<void> {
   let config;
@@ -17,6 +18,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
   for (const warning of config.warnings) logger.warn(warning);
+  // OpenTelemetry, off unless OTEL_TRACES_EXPORTER says otherwise (docs/observability.md).
+  const tracing = startTracing(process.env);
+  if (tracing !== null) logger.info({ exporter: process.env.OTEL_TRACES_EXPORTER }, 'tracing on');
   const store = await openStore(config, logger);
   const gateway = await createGateway({ config, store, logger });
   const address = await gateway.app.listen({ port: config.port, host: config.host });
@@ -28,6 +32,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await gateway.close();
     await store.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -9,12 +9,13 @@ import { privacyExtensionPlugin } from './privacy/privacyExtensionPlugin';
 import { globalPrivacyControlPlugin } from './privacy/globalPrivacyControl';
 import { auditPlugin } from './audit/auditPlugin';
 import { metricsPlugin } from './metrics/metricsPlugin';
+import { tracingPlugin } from './tracing/tracingPlugin';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
   return [
     // Every response is computed for one caller: HTTP cache hints would mean nothing, and Apollo's
     // default cache-control plugin costs a hook on every resolved field.
     ApolloServerPluginCacheControlDisabled(),
-    globalPrivacyControlPlugin(), privacyExtensionPlugin(), metricsPlugin(services), auditPlugin(services),
+    globalPrivacyControlPlugin(), privacyExtensionPlugin(), metricsPlugin(services), tracingPlugin(), auditPlugin(services),
   ];
 }

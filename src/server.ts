@@ -39,6 +39,10 @@ import { gatewayPlugins } from './plugins';
 import { buildGatewaySchema } from './schema';
 import type { Store } from './store/port';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from './validation/queryLimits';
+import { createFilterScrubber } from './tracing/scrub';
+import { tracedAuthentication, tracedRoute } from './tracing/requestSpans';
+import { tracingEnabled } from './tracing/setup';
+import { storeForTracing } from './tracing/tracedStore';
 
 export interface GatewayDeps {
   config: Config;
@@ -73,8 +77,9 @@ function rateLimited(retryAfterSeconds: number): RateLimitedError {
 }
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
-  const { config, store, logger } = deps;
+  const { config, logger } = deps;
   const { schema, policy } = buildGatewaySchema();
+  const store = storeForTracing(deps.store, () => createFilterScrubber(policy), tracingEnabled());
   const services: GatewayServices = {
     config, store, policy, logger,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
@@ -145,7 +150,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     }
     let admission: Admission;
     try {
-      admission = { ok: true, authenticated: await authenticate(services, header(request, 'authorization')) };
+      admission = { ok: true, authenticated: await tracedAuthentication(() => authenticate(services, header(request, 'authorization'))) };
     } catch (error) {
       if (!(error instanceof GatewayError)) throw error;
       admission = { ok: false, error };
@@ -157,7 +162,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     const visibility = admission.ok ? visibilityOf(caller) : 'anonymous';
     return handlers.get(visibility)!.call(this, request, reply);
   };
-  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: graphqlRoute });
+  app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler: tracedRoute(graphqlRoute) });
   registerGraphiQLAssets(app);
   registerOperationalRoutes(app, services);
   registerMetricsRoute(app, services);

@@ -13,6 +13,7 @@ import { ErrorCode } from '../errors';
 import { metricsFor } from '../metrics/metricsFor';
 import { auditLogFor } from './auditLogFor';
 import { requestEventDrafts, rootCoordinates } from './requestEvents';
+import { inSpan } from '../tracing/spans';
 
 function withholdResponse(response: GraphQLResponse): void {
   response.body = {
@@ -33,7 +34,7 @@ export function auditPlugin(services: GatewayServices): ApolloServerPlugin<Gatew
           try {
             const operations = rootCoordinates(requestContext.operation ?? undefined, requestContext.document);
             const drafts = requestEventDrafts(contextValue, operations, new Date().toISOString());
-            const stored = await log.append(drafts);
+            const stored = await inSpan('gateway.audit', { 'gateway.audit.events': drafts.length }, () => log.append(drafts));
             for (const event of stored) metrics.auditEvents.inc({ decision: event.decision });
           } catch (error) {
             metrics.auditWriteFailures.inc();

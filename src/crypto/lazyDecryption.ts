@@ -18,6 +18,7 @@ import type { DataKeyDocument } from './dataKeys';
 import { decryptValue, DecryptionError, isEncryptedValue, keyVersionOf, type AesKey } from './envelope';
 import type { MasterKeyring } from './masterKeys';
 import type { SubjectCache } from './subjectCache';
+import { inSpan } from '../tracing/spans';
 
 export interface DecryptFailureReport {
   collection: string;
@@ -104,8 +105,11 @@ export class LazyDecryptor {
     const epoch = this.cache.epoch;
     const sealables = docs as unknown as readonly Sealable[];
     const missing = this.uncached(sealables);
-    const wrapped = missing.length > 0 ? await fetchWrapped(missing) : new Map<string, DataKeyDocument[]>();
-    return sealables.map((doc) => this.prepare(doc, epoch, wrapped) as T);
+    const attributes = { 'db.collection.name': this.collection, 'gateway.decryption.documents': docs.length, 'gateway.decryption.uncached_subjects': missing.length };
+    return inSpan('gateway.decryption', attributes, async () => {
+      const wrapped = missing.length > 0 ? await fetchWrapped(missing) : new Map<string, DataKeyDocument[]>();
+      return sealables.map((doc) => this.prepare(doc, epoch, wrapped) as T);
+    });
   }
 
   private prepare(doc: Sealable, epoch: number, wrapped: ReadonlyMap<string, DataKeyDocument[]>): Sealable {

@@ -17,6 +17,7 @@ import { OPERATIONS, type OperationRule } from '../policy/operations';
 import type { Caller, Failure } from '../policy/types';
 import type { Purpose } from '../policy/purposes';
 import type { PrivacyRecorder } from './privacyRecorder';
+import { tracedGate } from '../tracing/gateSpan';
 
 export interface GateContext {
   caller: Caller | null;
@@ -82,7 +83,7 @@ function gateRule(coordinate: string, operation: OperationRule): IRule {
   return operation.roles === 'public'
     ? (allow as unknown as IRule)
     : rule(`gate:${coordinate}`, { cache: 'no_cache' })((parent, args: Record<string, unknown>, context: GateContext) =>
-      checkOperation(coordinate, operation, context, args, parent));
+      tracedGate(coordinate, () => checkOperation(coordinate, operation, context, args, parent)));
 }
 
 /**
