@@ -17,7 +17,7 @@
 import type { DataKeyDocument } from './dataKeys';
 import { decryptValue, DecryptionError, isEncryptedValue, keyVersionOf, type AesKey } from './envelope';
 import type { MasterKeyring } from './masterKeys';
-import type { SubjectCache } from './subjectCache';
+import type { SubjectCache, SubjectEntry } from './subjectCache';
 import { inSpan } from '../tracing/spans';
 
 export interface DecryptFailureReport {
@@ -34,8 +34,8 @@ interface SealedState {
   /** The cache epoch when the read started: nothing is cached from this document after an erasure. */
   epoch: number;
   stored: Record<string, string>;
-  /** Unwrapped keys captured when the document was read (from the cache). */
-  keys: ReadonlyMap<number, AesKey> | undefined;
+  /** The subject's cache entry when the document was read: its keys and already decrypted values. */
+  cached: Readonly<SubjectEntry> | undefined;
   /** Wrapped keys fetched with the read, for a subject that was not cached. */
   wrapped: readonly DataKeyDocument[] | undefined;
 }
@@ -50,6 +50,8 @@ function dataProperty(target: object, field: string, value: unknown): void {
 
 export class LazyDecryptor {
   private readonly descriptors = new Map<string, PropertyDescriptor>();
+  /** `collection.field`: where a value sits, as the cache names it. */
+  private readonly places = new Map<string, string>();
 
   constructor(
     private readonly collection: string,
@@ -60,7 +62,10 @@ export class LazyDecryptor {
     /** A stored-only field (the blind index) removed from every document handed out. */
     private readonly hiddenField?: string,
   ) {
-    for (const field of fields) this.descriptors.set(field, this.descriptor(field));
+    for (const field of fields) {
+      this.descriptors.set(field, this.descriptor(field));
+      this.places.set(field, `${collection}.${field}`);
+    }
   }
 
   private descriptor(field: string): PropertyDescriptor {
@@ -125,7 +130,7 @@ export class LazyDecryptor {
         this.fail(out, subjectId, field, new DecryptionError('value is not encrypted'));
         continue;
       }
-      state ??= { subjectId, epoch, stored: {}, keys: this.cache.keysOf(subjectId), wrapped: wrapped.get(subjectId) };
+      state ??= { subjectId, epoch, stored: {}, cached: this.cache.entryOf(subjectId), wrapped: wrapped.get(subjectId) };
       state.stored[field] = stored;
       Object.defineProperty(out, field, this.descriptors.get(field)!);
     }
@@ -134,7 +139,7 @@ export class LazyDecryptor {
   }
 
   private keyFor(state: SealedState, version: number): AesKey {
-    const known = state.keys?.get(version) ?? this.cache.key(state.subjectId, version);
+    const known = state.cached?.keys.get(version) ?? this.cache.key(state.subjectId, version);
     if (known !== undefined) return known;
     const doc = state.wrapped?.find((candidate) => candidate.version === version);
     if (doc === undefined) throw new DecryptionError('no data key for this subject (never created, or shredded on erasure)');
@@ -148,9 +153,9 @@ export class LazyDecryptor {
     const state = doc[SEALED] as SealedState | undefined;
     const stored = state?.stored[field];
     if (state === undefined || stored === undefined) return null;
-    const place = `${this.collection}.${field}`;
-    const hit = this.cache.value(state.subjectId, place, stored);
-    if (hit !== undefined) return plain(hit.value);
+    const place = this.places.get(field)!;
+    const hit = (state.cached ?? this.cache.entryOf(state.subjectId))?.values.get(place);
+    if (hit !== undefined && hit.stored === stored) return plain(hit.value);
     try {
       const value = decryptValue(this.keyFor(state, keyVersionOf(stored)), { collection: this.collection, subjectId: state.subjectId, field }, stored);
       this.cache.rememberValue(state.subjectId, place, stored, value, state.epoch);

@@ -17,12 +17,12 @@
 import { LRUCache } from 'lru-cache';
 import type { AesKey } from './envelope';
 
-interface DecryptedValue {
+export interface DecryptedValue {
   stored: string;
   value: unknown;
 }
 
-interface SubjectEntry {
+export interface SubjectEntry {
   keys: Map<number, AesKey>;
   values: Map<string, DecryptedValue>;
 }
@@ -60,19 +60,13 @@ export class SubjectCache {
     return entry !== undefined && entry.keys.size > 0;
   }
 
-  /** The subject's unwrapped keys by version (a live view of the entry), if cached. */
-  keysOf(subjectId: string): ReadonlyMap<number, AesKey> | undefined {
-    return this.entries.get(subjectId)?.keys;
+  /** The subject's entry (counts as a use), if cached. Read-only for callers: write through remember*. */
+  entryOf(subjectId: string): Readonly<SubjectEntry> | undefined {
+    return this.entries.get(subjectId);
   }
 
   key(subjectId: string, version: number): AesKey | undefined {
     return this.entries.get(subjectId)?.keys.get(version);
-  }
-
-  /** The cached plaintext of `place` if it was decrypted from exactly `stored`. */
-  value(subjectId: string, place: string, stored: string): { hit: true; value: unknown } | undefined {
-    const cached = this.entries.get(subjectId)?.values.get(place);
-    return cached !== undefined && cached.stored === stored ? { hit: true, value: cached.value } : undefined;
   }
 
   rememberKey(subjectId: string, version: number, key: AesKey, epoch: number): void {
