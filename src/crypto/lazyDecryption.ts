@@ -38,6 +38,8 @@ interface SealedState {
   cached: Readonly<SubjectEntry> | undefined;
   /** Wrapped keys fetched with the read, for a subject that was not cached. */
   wrapped: readonly DataKeyDocument[] | undefined;
+  /** Keys this document unwrapped itself (when the cache keeps nothing). */
+  unwrapped?: Map<number, AesKey>;
 }
 
 type Sealable = Record<string | symbol, unknown> & { _id?: unknown };
@@ -139,12 +141,13 @@ export class LazyDecryptor {
   }
 
   private keyFor(state: SealedState, version: number): AesKey {
-    const known = state.cached?.keys.get(version) ?? this.cache.key(state.subjectId, version);
+    const known = state.cached?.keys.get(version) ?? this.cache.key(state.subjectId, version) ?? state.unwrapped?.get(version);
     if (known !== undefined) return known;
     const doc = state.wrapped?.find((candidate) => candidate.version === version);
     if (doc === undefined) throw new DecryptionError('no data key for this subject (never created, or shredded on erasure)');
     const key = this.ring.unwrap(doc, { subjectId: state.subjectId, version });
     this.cache.rememberKey(state.subjectId, version, key, state.epoch);
+    (state.unwrapped ??= new Map()).set(version, key);
     return key;
   }
 

@@ -28,7 +28,7 @@ export interface SubjectEntry {
 }
 
 export interface SubjectCacheOptions {
-  /** Subjects kept (least recently used evicted). Default 10,000. */
+  /** Subjects kept (least recently used evicted). Default 10,000; 0 keeps nothing. */
   maxSubjects?: number;
   /** How long an entry lives after it was created. Default 10 minutes. */
   ttlMs?: number;
@@ -38,11 +38,13 @@ export const DEFAULT_SUBJECT_CACHE: Required<SubjectCacheOptions> = { maxSubject
 
 export class SubjectCache {
   private readonly entries: LRUCache<string, SubjectEntry>;
+  private readonly enabled: boolean;
   private generation = 0;
 
   constructor(options: SubjectCacheOptions = {}) {
     const { maxSubjects, ttlMs } = { ...DEFAULT_SUBJECT_CACHE, ...options };
-    this.entries = new LRUCache<string, SubjectEntry>({ max: maxSubjects, ttl: ttlMs, ttlAutopurge: false });
+    this.enabled = maxSubjects > 0;
+    this.entries = new LRUCache<string, SubjectEntry>({ max: Math.max(1, maxSubjects), ttl: ttlMs, ttlAutopurge: false });
   }
 
   /** Changes whenever a subject is forgotten; reads take it when they start. */
@@ -70,12 +72,12 @@ export class SubjectCache {
   }
 
   rememberKey(subjectId: string, version: number, key: AesKey, epoch: number): void {
-    if (epoch !== this.generation) return;
+    if (!this.enabled || epoch !== this.generation) return;
     this.entry(subjectId).keys.set(version, key);
   }
 
   rememberValue(subjectId: string, place: string, stored: string, value: unknown, epoch: number): void {
-    if (epoch !== this.generation) return;
+    if (!this.enabled || epoch !== this.generation) return;
     this.entry(subjectId).values.set(place, { stored, value });
   }
 

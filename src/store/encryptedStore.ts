@@ -14,7 +14,7 @@ import type { BlindIndexer } from '../crypto/blindIndex';
 import { DataKeys, type DataKeyDocument, type SubjectKeyCache } from '../crypto/dataKeys';
 import { encryptValue } from '../crypto/envelope';
 import { LazyDecryptor } from '../crypto/lazyDecryption';
-import type { SubjectCache } from '../crypto/subjectCache';
+import { SubjectCache, type SubjectCacheOptions } from '../crypto/subjectCache';
 import type { EncryptedFieldMap } from '../crypto/encryptedFields';
 import type { MasterKeyring } from '../crypto/masterKeys';
 import { QueryTranslator, type BlindIndexedField } from '../crypto/queryTranslation';
@@ -37,6 +37,8 @@ export interface EncryptionOptions {
   emailBlindIndex: BlindIndexer;
   fields: EncryptedFieldMap;
   onDecryptFailure?: (failure: DecryptFailure) => void;
+  /** Bounds of the process-wide cache of unwrapped keys and decrypted values (crypto/subjectCache.ts). */
+  cache?: SubjectCacheOptions;
 }
 
 /** Blind-indexed fields per collection: equality lookups that survive encryption. */
@@ -249,7 +251,7 @@ export class EncryptedStore implements Store {
 
   constructor(readonly inner: Store, private readonly options: EncryptionOptions) {
     this.kind = inner.kind;
-    this.dataKeys = new DataKeys(inner.collection<DataKeyDocument>('keys'), options.keyring);
+    this.dataKeys = new DataKeys(inner.collection<DataKeyDocument>('keys'), options.keyring, new SubjectCache(options.cache));
   }
 
   collection<T extends Document = Document>(name: CollectionName): Collection<T> {

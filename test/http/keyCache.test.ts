@@ -77,3 +77,22 @@ describe('erasure clears the cache at once', () => {
     expect(neighbour.body.data!.customer.email).toBe(demo[6]!.email);
   });
 });
+
+describe('DECRYPTION_CACHE_SUBJECTS=0', () => {
+  it('keeps nothing in memory and still reads every value', async () => {
+    const uncached = await startTestGateway({ customers: 20, env: { DECRYPTION_CACHE_SUBJECTS: '0' } });
+    try {
+      const token = await uncached.token({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'], sub: 'po-nocache' });
+      const query = '{ customers(first: 20) { edges { node { id email phone fullName } } } }';
+      const first = await uncached.gql(query, { token, purpose: 'LEGAL_COMPLIANCE' });
+      const second = await uncached.gql(query, { token, purpose: 'LEGAL_COMPLIANCE' });
+      const expected = [...generateDemoData(20).customers].sort((a, b) => (a._id < b._id ? -1 : 1))
+        .map((c) => ({ node: { id: c._id, email: c.email, phone: c.phone, fullName: c.fullName } }));
+      expect(first.body.data!.customers.edges).toEqual(expected);
+      expect(second.body).toEqual(first.body);
+      expect((uncached.store as EncryptedStore).subjectCache.size).toBe(0);
+    } finally {
+      await uncached.close();
+    }
+  });
+});
