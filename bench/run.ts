@@ -9,7 +9,8 @@
  * production secrets and the per-caller rate limit lifted through its config. autocannon runs in this
  * process and drives one server at a time; each round visits all three, in a rotating order, so drift
  * on a shared machine hits all alike. Throughput counts 2xx answers only. Reported: medians over the
- * rounds of req/s, p50 and p99, and the ratios of those medians.
+ * rounds of req/s, p50, p99 and the server's own CPU time per answer (the steadiest figure when other
+ * work shares the machine), and the ratios of those medians.
  *
  * Environment: BENCH_ROUNDS (5), BENCH_DURATION (5 s), BENCH_CONNECTIONS (16), BENCH_CUSTOMERS (10000),
  * BENCH_ONLY (page|one), BENCH_JSON (write results there), BENCH_CPU_PROF (directory: the gateway
@@ -64,16 +65,24 @@ async function startServer(kind: ServerKind, workDir: string, extra: NodeJS.Proc
   return { kind, endpoint, child };
 }
 
-function ask<T>(server: Server, message: object, key: string): Promise<T> {
+interface Usage {
+  /** Peak RSS in bytes since the last reset. */
+  peak: number;
+  /** CPU time (user + system) the server process used so far. */
+  cpuMicros: number;
+}
+
+/** Asks a server for its usage figures (and resets its RSS peak first when asked). */
+function usage(server: Server, reset: boolean): Promise<Usage> {
   return new Promise((resolve) => {
-    const listener = (reply: Record<string, unknown>) => {
-      if (key in reply) {
+    const listener = (reply: Partial<Usage>) => {
+      if (reply.peak !== undefined && reply.cpuMicros !== undefined) {
         server.child.off('message', listener);
-        resolve(reply[key] as T);
+        resolve(reply as Usage);
       }
     };
     server.child.on('message', listener);
-    server.child.send(message);
+    server.child.send(reset ? { reset: true, report: true } : { report: true });
   });
 }
 
@@ -94,10 +103,16 @@ async function post(endpoint: string, request: Request): Promise<{ data?: Record
   return (await response.json()) as { data?: Record<string, any> | null; errors?: unknown[] };
 }
 
-async function drive(server: Server, request: Request, duration: number): Promise<Round> {
+/** One measured run; CPU time is the server's own, per 2xx answer (robust to other load on the machine). */
+async function drive(server: Server, request: Request, duration: number): Promise<Round & { peak: number }> {
+  const before = await usage(server, true);
   const result = await autocannon({ url: server.endpoint, method: 'POST', headers: request.headers, body: request.body, connections: CONNECTIONS, duration });
+  const after = await usage(server, false);
   const ok = result['2xx'];
-  return { rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, failed: result.errors + result.non2xx + result.timeouts };
+  return {
+    rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, failed: result.errors + result.non2xx + result.timeouts,
+    cpuMs: ok > 0 ? (after.cpuMicros - before.cpuMicros) / 1000 / ok : Number.NaN, peak: after.peak,
+  };
 }
 
 /** Round r visits the servers in a rotated order: gateway-bare-plain, bare-plain-gateway, plain-gateway-bare, ... */
@@ -108,14 +123,14 @@ async function runScenario(servers: Record<ServerKind, Server>, scenario: Scenar
     const problem = scenario.check(await post(servers[kind].endpoint, request[kind]));
     if (problem !== null) return { name: scenario.name, skipped: `${kind}: ${problem}` };
   }
-  for (const kind of KINDS) await drive(servers[kind], request[kind], 2); // warm-up (JIT, caches), unmeasured
+  for (const kind of KINDS) await drive(servers[kind], request[kind], 3); // warm-up (JIT, caches), unmeasured
   const rounds: Record<ServerKind, Round[]> = { gateway: [], bare: [], plain: [] };
   const peaks: Record<ServerKind, number> = { gateway: 0, bare: 0, plain: 0 };
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const kind of orderOf(round)) {
-      await ask(servers[kind], { reset: true, report: true }, 'peak');
-      rounds[kind].push(await drive(servers[kind], request[kind], DURATION));
-      peaks[kind] = Math.max(peaks[kind], await ask<number>(servers[kind], { report: true }, 'peak'));
+      const { peak, ...measured } = await drive(servers[kind], request[kind], DURATION);
+      rounds[kind].push(measured);
+      peaks[kind] = Math.max(peaks[kind], peak);
       process.stderr.write('.');
     }
   }
@@ -123,6 +138,7 @@ async function runScenario(servers: Record<ServerKind, Server>, scenario: Scenar
     rps: median(rounds[kind].map((r) => r.rps)),
     p50: median(rounds[kind].map((r) => r.p50)),
     p99: median(rounds[kind].map((r) => r.p99)),
+    cpuMs: median(rounds[kind].map((r) => r.cpuMs)),
     peakRssMb: Math.round(peaks[kind] / 1024 / 1024),
     failed: rounds[kind].reduce((sum, r) => sum + r.failed, 0),
     rounds: rounds[kind],

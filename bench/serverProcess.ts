@@ -53,7 +53,10 @@ async function main(): Promise<void> {
 
   process.on('message', (message: { reset?: true; report?: true; stop?: true }) => {
     if (message.reset) peak = process.memoryUsage.rss();
-    if (message.report) process.send?.({ peak: Math.max(peak, process.memoryUsage.rss()) });
+    if (message.report) {
+      const cpu = process.cpuUsage();
+      process.send?.({ peak: Math.max(peak, process.memoryUsage.rss()), cpuMicros: cpu.user + cpu.system });
+    }
     if (message.stop) void server.close().then(() => process.exit(0));
   });
   process.send?.({ ready: server.endpoint });

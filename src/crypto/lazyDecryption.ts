@@ -1,7 +1,8 @@
 /**
- * Decryption on first read. A document read from an encrypted collection is handed out with each
- * encrypted field as an accessor property (enumerable, configurable, assignable): the value is
- * decrypted only when something reads that field — so fields a query does not select, and fields
+ * Decryption on first read. A document read from an encrypted collection is handed out as a fresh
+ * copy: a value the process-wide cache already holds (decrypted earlier from this exact ciphertext)
+ * is copied in plain; every other encrypted field becomes an accessor property (enumerable,
+ * configurable, assignable) whose value is decrypted only when something reads that field — so fields a query does not select, and fields
  * that enforcement redacts to null without looking at the value, are never decrypted. Copies
  * (`{ ...doc }`, `JSON.stringify`, `structuredClone`) read through the accessors and so see plain
  * values; nothing outside this module ever sees ciphertext.
@@ -119,24 +120,43 @@ export class LazyDecryptor {
     });
   }
 
+  /**
+   * A fresh copy of `doc`: a value already in the cache (decrypted earlier from this exact
+   * ciphertext) is copied in plain; any other ciphertext becomes an accessor that decrypts on read.
+   */
   private prepare(doc: Sealable, epoch: number, wrapped: ReadonlyMap<string, DataKeyDocument[]>): Sealable {
-    const out: Sealable = { ...doc };
-    if (this.hiddenField !== undefined) delete out[this.hiddenField];
     const subjectId = doc._id;
-    if (typeof subjectId !== 'string') return out;
+    if (typeof subjectId !== 'string') return this.copyWithoutHidden(doc);
+    const cached = this.cache.entryOf(subjectId);
+    const out: Sealable = {};
     let state: SealedState | undefined;
-    for (const field of this.fields) {
-      const stored = out[field];
-      if (stored === null || stored === undefined) continue;
-      if (!isEncryptedValue(stored)) {
-        this.fail(out, subjectId, field, new DecryptionError('value is not encrypted'));
+    for (const key in doc) {
+      if (key === this.hiddenField) continue;
+      const stored = doc[key];
+      if (stored === null || stored === undefined || !this.fields.has(key)) {
+        out[key] = stored;
         continue;
       }
-      state ??= { subjectId, epoch, stored: {}, cached: this.cache.entryOf(subjectId), wrapped: wrapped.get(subjectId) };
-      state.stored[field] = stored;
-      Object.defineProperty(out, field, this.descriptors.get(field)!);
+      if (!isEncryptedValue(stored)) {
+        this.fail(out, subjectId, key, new DecryptionError('value is not encrypted'));
+        continue;
+      }
+      const hit = cached?.values.get(this.places.get(key)!);
+      if (hit !== undefined && hit.stored === stored) {
+        out[key] = plain(hit.value);
+        continue;
+      }
+      state ??= { subjectId, epoch, stored: {}, cached, wrapped: wrapped.get(subjectId) };
+      state.stored[key] = stored;
+      Object.defineProperty(out, key, this.descriptors.get(key)!);
     }
     if (state !== undefined) Object.defineProperty(out, SEALED, { value: state, enumerable: false });
+    return out;
+  }
+
+  private copyWithoutHidden(doc: Sealable): Sealable {
+    const out: Sealable = { ...doc };
+    if (this.hiddenField !== undefined) delete out[this.hiddenField];
     return out;
   }
 
