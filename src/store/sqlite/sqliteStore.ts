@@ -1,0 +1,188 @@
+/**
+ * The embedded store: SQLite (through better-sqlite3) in one file under DATA_DIR.
+ *
+ * - WAL journal with synchronous=FULL: a write resolves only after its commit is fsync'd, and a crash
+ *   (kill -9, power loss) at any point leaves the last committed state.
+ * - secure_delete=ON: deleted and overwritten content is zeroed in the pages SQLite writes; `scrub()`
+ *   (run after every crypto-shred) checkpoints and truncates the WAL, so older page images holding a
+ *   destroyed key leave the files too.
+ * - A database that exists but cannot be read stops start-up (dataFiles.ts); a first start seeds the
+ *   demo data, and a first-start seed that was interrupted is started again from empty.
+ */
+import Database, { type Database as Db, type Statement } from 'better-sqlite3';
+import { COLLECTIONS, StoreError, type Collection, type CollectionName, type Document, type Store } from '../port';
+import { inspectDataDir, UnreadableDataError } from './dataFiles';
+import { schemaDdl, SCHEMA_VERSION } from './schema';
+import { SqliteCollection, storeFailure } from './sqliteCollection';
+
+export interface EmbeddedStoreOptions {
+  dataDir: string;
+  /** Called once on a store that held no data (first start), before it is marked ready. */
+  seed?: (store: SqliteStore) => Promise<void>;
+  onWarning?: (message: string) => void;
+  /** SQLite page cache in MiB (default 128). */
+  cacheMiB?: number;
+}
+
+const MAX_CACHED_STATEMENTS = 500;
+
+function regexpFunction(): (pattern: string, flags: string, value: unknown) => number {
+  const compiled = new Map<string, RegExp>();
+  return (pattern, flags, value) => {
+    if (typeof value !== 'string') return 0;
+    const key = `${flags}/${pattern}`;
+    let re = compiled.get(key);
+    if (re === undefined) {
+      if (compiled.size > 200) compiled.clear();
+      re = new RegExp(pattern, flags);
+      compiled.set(key, re);
+    }
+    return re.test(value) ? 1 : 0;
+  };
+}
+
+function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { fileMustExist: existing });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('secure_delete = ON');
+    db.pragma(`cache_size = -${cacheMiB * 1024}`);
+    db.pragma('busy_timeout = 10000');
+    db.pragma('temp_store = MEMORY');
+    if (existing) {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== SCHEMA_VERSION) throw new UnreadableDataError(path, `has store format version ${version}, this gateway reads version ${SCHEMA_VERSION}`);
+      // Reads the schema and every table's root: a file damaged there fails here, not on first use.
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+    }
+    db.function('pg_regexp', { deterministic: true }, regexpFunction() as (...args: unknown[]) => number);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof StoreError) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new UnreadableDataError(path, `cannot be opened as the embedded store (${typeof code === 'string' ? code : (error as Error).message})`);
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'embedded' as const;
+  private readonly collections = new Map<CollectionName, SqliteCollection>();
+  private readonly statements = new Map<string, Statement>();
+  private closed = false;
+
+  private constructor(private readonly db: Db, readonly databasePath: string) {
+    const prepare = (sql: string) => this.prepare(sql);
+    for (const name of COLLECTIONS) this.collections.set(name, new SqliteCollection(name, db, prepare));
+  }
+
+  static async open(options: EmbeddedStoreOptions): Promise<SqliteStore> {
+    const { databasePath, existing } = inspectDataDir(options.dataDir);
+    const db = openDatabase(databasePath, existing, options.cacheMiB ?? 128);
+    const store = new SqliteStore(db, databasePath);
+    try {
+      db.transaction(() => {
+        for (const statement of schemaDdl()) db.exec(statement);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      }).immediate();
+      const state = store.info('state');
+      if (state === 'seeding') {
+        options.onWarning?.(`${databasePath}: the first start's demo seeding was interrupted; seeding again from empty`);
+        store.clearCollections();
+      }
+      if (state !== 'ready') {
+        store.setInfo('state', 'seeding');
+        if (options.seed !== undefined) await options.seed(store);
+        store.setInfo('state', 'ready');
+      }
+      return store;
+    } catch (error) {
+      db.close();
+      store.closed = true;
+      throw error instanceof StoreError ? error : storeFailure('embedded store', 'open', error);
+    }
+  }
+
+  private info(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM store_info WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  private setInfo(key: string, value: string): void {
+    this.db.prepare('INSERT INTO store_info (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  private clearCollections(): void {
+    this.db.transaction(() => {
+      for (const name of COLLECTIONS) this.db.exec(`DELETE FROM "${name}"`);
+    }).immediate();
+  }
+
+  private prepare(sql: string): Statement {
+    if (this.closed) throw new StoreError('the embedded store is closed');
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  collection<T extends Document = Document>(name: CollectionName): Collection<T> {
+    const collection = this.collections.get(name);
+    if (collection === undefined) throw new StoreError(`unknown collection ${name}`);
+    return collection as unknown as Collection<T>;
+  }
+
+  /**
+   * Moves every committed page into the database file and empties the WAL, so page images written
+   * before a deletion (a shredded key, say) are gone from the files. Called after crypto-shredding.
+   */
+  async scrub(): Promise<void> {
+    if (this.closed) throw new StoreError('the embedded store is closed');
+    try {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (result !== undefined && result.busy !== 0) throw new StoreError('embedded store: the write-ahead log could not be emptied (another reader holds it)');
+    } catch (error) {
+      throw storeFailure('embedded store', 'scrub', error);
+    }
+  }
+
+  /** Kept for callers of the previous store: now the same as scrub(). */
+  async snapshot(): Promise<void> {
+    await this.scrub();
+  }
+
+  /** A consistent copy of the database to `target` (a new file), while the store stays open. */
+  async backupTo(target: string): Promise<void> {
+    try {
+      await this.db.backup(target);
+    } catch (error) {
+      throw storeFailure('embedded store', 'backup', error);
+    }
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new StoreError('embedded store unavailable');
+    try {
+      this.prepare('SELECT 1').get();
+    } catch (error) {
+      throw storeFailure('embedded store', 'ping', error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.pragma('optimize');
+    } catch {
+      // Closing still releases the file; the WAL is replayed on the next open.
+    }
+    this.db.close();
+  }
+}
