@@ -17,7 +17,10 @@ import { SqliteCollection, storeFailure } from './sqliteCollection';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
-  /** Called once on a store that held no data (first start), before it is marked ready. */
+  /**
+   * Called on a store that holds no data (first start), then the store is marked ready; without it a
+   * fresh store stays unmarked, so a later open with a seed still seeds it.
+   */
   seed?: (store: SqliteStore) => Promise<void>;
   onWarning?: (message: string) => void;
   /** SQLite page cache in MiB (default 128). */
@@ -54,8 +57,11 @@ function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
     if (existing) {
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version !== SCHEMA_VERSION) throw new UnreadableDataError(path, `has store format version ${version}, this gateway reads version ${SCHEMA_VERSION}`);
-      // Reads the schema and every table's root: a file damaged there fails here, not on first use.
-      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      // Reads every page once: a file damaged anywhere stops start-up instead of failing requests later.
+      const problems = db.pragma('quick_check(3)', { simple: false }) as { quick_check: string }[];
+      if (problems.length !== 1 || problems[0]!.quick_check !== 'ok') {
+        throw new UnreadableDataError(path, `is damaged (${problems.map((row) => row.quick_check).join('; ').slice(0, 300)})`);
+      }
     }
     db.function('pg_regexp', { deterministic: true }, regexpFunction() as (...args: unknown[]) => number);
     return db;
@@ -92,10 +98,14 @@ export class SqliteStore implements Store {
         options.onWarning?.(`${databasePath}: the first start's demo seeding was interrupted; seeding again from empty`);
         store.clearCollections();
       }
-      if (state !== 'ready') {
-        store.setInfo('state', 'seeding');
-        if (options.seed !== undefined) await options.seed(store);
-        store.setInfo('state', 'ready');
+      if (state !== 'ready' && options.seed !== undefined) {
+        if (state === undefined && !store.isEmpty()) {
+          store.setInfo('state', 'ready'); // written by a tool that does not seed: never add demo data to it
+        } else {
+          store.setInfo('state', 'seeding');
+          await options.seed(store);
+          store.setInfo('state', 'ready');
+        }
       }
       return store;
     } catch (error) {
@@ -111,6 +121,10 @@ export class SqliteStore implements Store {
 
   private setInfo(key: string, value: string): void {
     this.db.prepare('INSERT INTO store_info (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  private isEmpty(): boolean {
+    return COLLECTIONS.every((name) => this.db.prepare(`SELECT 1 FROM "${name}" LIMIT 1`).get() === undefined);
   }
 
   private clearCollections(): void {
