@@ -43,12 +43,11 @@ export async function customerConnection(context: GatewayContext, base: Filter, 
   if (!Number.isInteger(first) || first < 0 || first > max) throw new BadUserInputError(`first must be between 0 and ${max}`);
   const pageFilter: Filter = args.after ? { $and: [base, { _id: { $gt: decodeCursor(args.after) } }] } : base;
   const customers = context.services.store.collection<CustomerDocument>('customers');
-  const [page, totalCount] = await Promise.all([
-    first === 0 ? Promise.resolve([]) : customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 }),
-    customers.countDocuments(base),
-  ]);
+  const page = first === 0 ? [] : await customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 });
   const nodes = page.slice(0, first);
   for (const node of nodes) context.loaders.customer.prime(node._id, node);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(node._id), node }));
+  // Counted only when the query selects totalCount (the default resolver calls a function field).
+  const totalCount = () => customers.countDocuments(base);
   return { edges, pageInfo: { hasNextPage: page.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
 }

@@ -9,12 +9,21 @@
  */
 import { isPlainObject, jsonPath, refuse, type Params } from './sqlText';
 
-export type Compiled = { kind: 'json' | 'value' | 'bool'; sql: string };
+export interface Compiled {
+  kind: 'json' | 'value' | 'bool';
+  sql: string;
+  /** Cheaper (index-matching) forms a field reference provides; the defaults derive them from `sql`. */
+  value?: string;
+  json?: string;
+  numeric?: string;
+  isNumber?: string;
+}
 
 const COMPARISONS: Readonly<Record<string, string>> = { $eq: '=', $ne: '<>', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
 
 /** JSON text (or NULL for missing) of a compiled expression. */
 export function asJson(e: Compiled): string {
+  if (e.json !== undefined) return e.json;
   switch (e.kind) {
     case 'json': return e.sql;
     case 'bool': return `json(CASE WHEN ${e.sql} THEN 'true' ELSE 'false' END)`;
@@ -24,7 +33,16 @@ export function asJson(e: Compiled): string {
 
 /** Plain SQLite value of a compiled expression (NULL for null and missing). */
 export function asValue(e: Compiled): string {
+  if (e.value !== undefined) return e.value;
   return e.kind === 'json' ? `((${e.sql}) ->> '$')` : e.sql;
+}
+
+/** The value when it is a number, else NULL (what `$sum` and `$avg` add up). */
+export function asNumeric(e: Compiled): string {
+  if (e.numeric !== undefined) return e.numeric;
+  if (e.kind === 'value') return e.sql;
+  if (e.kind === 'bool') return 'NULL';
+  return `(CASE WHEN json_type(${e.sql}) IN ('integer','real') THEN (${e.sql}) ->> '$' END)`;
 }
 
 /** MongoDB truthiness: false, null, missing and 0 are false. */
@@ -46,13 +64,39 @@ export function jsonObjectSql(members: readonly [string, string][]): string {
   return `json_remove(json_object(${build}), ${removals})`;
 }
 
+export interface ExpressionScope {
+  /** Fields of the current documents known to hold a scalar or nothing (their index expressions match). */
+  scalarFields: ReadonlySet<string>;
+  /** Fields computed by a preceding `$project` that was folded into the next stage. */
+  projected?: ReadonlyMap<string, Compiled>;
+}
+
 export class ExpressionCompiler {
-  constructor(private readonly doc: string, private readonly params: Params) {}
+  constructor(private readonly doc: string, private readonly params: Params, readonly scope: ExpressionScope) {}
+
+  /** A field reference: `json_extract` forms (matching expression indexes) where the field is a known scalar. */
+  field(path: string): Compiled {
+    const projected = this.scope.projected;
+    if (projected !== undefined) {
+      const found = projected.get(path);
+      if (found !== undefined) return found;
+      if (projected.has(path.split('.')[0]!)) return refuse('a path into a computed field');
+      return refuse(`a field ${JSON.stringify(path.slice(0, 60))} that the preceding $project removed`);
+    }
+    const p = jsonPath(path);
+    const value = `json_extract(${this.doc}, ${p})`;
+    if (this.scope.scalarFields.has(path)) {
+      const isNumber = `coalesce(typeof(${value}) IN ('integer','real'), 0)`;
+      return { kind: 'json', sql: `json(${this.doc} -> ${p})`, value, json: `json_quote(${value})`, numeric: `(CASE WHEN ${isNumber} THEN ${value} END)`, isNumber };
+    }
+    const isNumber = `coalesce(json_type(${this.doc}, ${p}) IN ('integer','real'), 0)`;
+    return { kind: 'json', sql: `json(${this.doc} -> ${p})`, numeric: `(CASE WHEN ${isNumber} THEN ${value} END)`, isNumber };
+  }
 
   compile(expression: unknown): Compiled {
     if (typeof expression === 'string') {
       if (expression.startsWith('$$')) return refuse('aggregation variables');
-      if (expression.startsWith('$')) return { kind: 'json', sql: `json(${this.doc} -> ${jsonPath(expression.slice(1))})` };
+      if (expression.startsWith('$')) return this.field(expression.slice(1));
       return this.literal(expression);
     }
     if (expression === null || typeof expression === 'number' || typeof expression === 'boolean') return this.literal(expression);
@@ -100,7 +144,10 @@ export class ExpressionCompiler {
         return { kind: 'bool', sql: `(${parts.join(op === '$and' ? ' AND ' : ' OR ') || (op === '$and' ? '1' : '0')})` };
       }
       case '$not': return { kind: 'bool', sql: `(NOT ${asBool(this.args(op, operand, 1)[0]!)})` };
-      case '$isNumber': return { kind: 'bool', sql: `coalesce(json_type(${asJson(this.args(op, operand, 1)[0]!)}) IN ('integer','real'), 0)` };
+      case '$isNumber': {
+        const [value] = this.args(op, operand, 1) as [Compiled];
+        return { kind: 'bool', sql: value.isNumber ?? `coalesce(json_type(${asJson(value)}) IN ('integer','real'), 0)` };
+      }
       case '$min': case '$max': {
         const [a, b] = this.args(op, operand, 2).map(asValue) as [string, string];
         const fn = op === '$min' ? 'min' : 'max';

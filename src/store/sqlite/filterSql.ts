@@ -25,8 +25,11 @@ export interface FilterContext {
   multikey: ReadonlyMap<string, string>;
 }
 
-/** A condition on one value: SQL of its SQLite value and of its json_type ('text', 'array', … or NULL when missing). */
-type ValueCondition = (value: string, type: string) => string;
+/**
+ * A condition on one value: SQL of its SQLite value, of its type ('text', 'integer', 'real', 'null'…;
+ * NULL or 'null' when missing) and of its exact JSON type (tells true/false from numbers).
+ */
+type ValueCondition = (value: string, type: string, jsonType: string) => string;
 
 const NUMERIC = `IN ('integer','real')`;
 
@@ -39,7 +42,7 @@ function scalarOperand(operand: unknown, what: string): string | number | boolea
 function equals(operand: unknown, params: Params): ValueCondition {
   const value = scalarOperand(operand, 'equality');
   if (value === null) return (_v, t) => `(${t} IS NULL OR ${t} = 'null')`;
-  if (typeof value === 'boolean') return (_v, t) => `${t} = '${value ? 'true' : 'false'}'`;
+  if (typeof value === 'boolean') return (_v, _t, json) => `${json} = '${value ? 'true' : 'false'}'`;
   const p = params.bind(value);
   if (typeof value === 'number') return (v, t) => `(${v} = ${p} AND ${t} ${NUMERIC})`;
   return (v) => `${v} = ${p}`;
@@ -64,8 +67,8 @@ function oneOf(operands: unknown, params: Params): ValueCondition {
   const strings = operands.filter((item): item is string => typeof item === 'string');
   const others = operands.filter((item) => typeof item !== 'string').map((item) => equals(item, params));
   const list = strings.map((item) => params.bind(item)).join(', ');
-  return (v, t) => {
-    const terms = others.map((condition) => condition(v, t));
+  return (v, t, json) => {
+    const terms = others.map((condition) => condition(v, t, json));
     if (strings.length > 0) terms.unshift(`${v} IN (${list})`);
     return terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`;
   };
@@ -155,20 +158,21 @@ class FilterCompiler {
   private any(path: string, condition: ValueCondition, operand?: unknown): string {
     const { ctx } = this;
     if (path === '_id') {
-      if (ctx.id !== null) return condition(ctx.id, `'text'`);
-      return condition(`json_extract(${ctx.doc}, '$._id')`, `json_type(${ctx.doc}, '$._id')`);
+      if (ctx.id !== null) return condition(ctx.id, `'text'`, `'text'`);
+      return condition(`json_extract(${ctx.doc}, '$._id')`, `json_type(${ctx.doc}, '$._id')`, `json_type(${ctx.doc}, '$._id')`);
     }
     const p = jsonPath(path);
     const value = `json_extract(${ctx.doc}, ${p})`;
     const type = `json_type(${ctx.doc}, ${p})`;
-    if (ctx.scalarIndexed.has(path)) return condition(value, type);
+    // A known scalar is typed by typeof() of its indexed value, so the condition reads the index only.
+    if (ctx.scalarIndexed.has(path)) return condition(value, `typeof(${value})`, type);
     const side = ctx.multikey.get(path);
     const strings = typeof operand === 'string' ? [operand] : Array.isArray(operand) && operand.length > 0 && operand.every((item) => typeof item === 'string') ? operand as string[] : null;
     if (side !== undefined && strings !== null) {
       return `${ctx.rid} IN (SELECT owner FROM ${side} WHERE value IN (${strings.map((item) => this.params.bind(item)).join(', ')}))`;
     }
-    return `(CASE WHEN ${type} = 'array' THEN EXISTS (SELECT 1 FROM json_each(${ctx.doc}, ${p}) AS e WHERE ${condition('e.value', 'e.type')}) `
-      + `ELSE ${condition(value, type)} END)`;
+    return `(CASE WHEN ${type} = 'array' THEN EXISTS (SELECT 1 FROM json_each(${ctx.doc}, ${p}) AS e WHERE ${condition('e.value', 'e.type', 'e.type')}) `
+      + `ELSE ${condition(value, type, type)} END)`;
   }
 }
 

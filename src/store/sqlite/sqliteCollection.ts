@@ -13,7 +13,7 @@ import {
 import { filterSql } from './filterSql';
 import { pipelineSql } from './pipelineSql';
 import { applyProjection } from './projection';
-import { layoutOf, type CollectionLayout } from './schema';
+import { coveringIndexOf, layoutOf, type CollectionLayout, type CoveringIndex } from './schema';
 import { isPlainObject, jsonPath, Params } from './sqlText';
 
 type Row = { rid: number; doc: string };
@@ -37,11 +37,23 @@ function serialize(collection: string, doc: Document): string {
   });
 }
 
+/** The value at a dotted path through nested documents (undefined when absent). */
+function valueAt(doc: Record<string, unknown>, path: string): unknown {
+  let value: unknown = doc;
+  for (const segment of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
 export class SqliteCollection<T extends Document = Document> implements Collection<T> {
   private readonly layout: CollectionLayout;
+  private readonly covering: CoveringIndex | undefined;
 
   constructor(readonly name: CollectionName, private readonly db: Database, private readonly prepare: (sql: string) => Statement) {
     this.layout = layoutOf(name);
+    this.covering = coveringIndexOf(name);
   }
 
   private run<R>(operation: string, body: () => R): R {
@@ -103,7 +115,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
 
   async aggregate<R = Record<string, unknown>>(pipeline: Record<string, unknown>[]): Promise<R[]> {
     return this.run('aggregate', () => {
-      const { sql, params } = pipelineSql(this.layout.table, this.layout.ctx, pipeline);
+      const { sql, params } = pipelineSql(this.layout.table, this.layout.ctx, pipeline, this.covering);
       return (this.prepare(sql).all(params) as { doc: string }[]).map((row) => JSON.parse(row.doc) as R);
     });
   }
@@ -111,7 +123,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   private checkDocument(doc: Document): string {
     if (typeof doc._id !== 'string' || doc._id === '') throw new StoreError(`${this.name}: documents need a string _id`);
     for (const field of this.layout.scalarIndexed) {
-      const value = doc[field];
+      const value = valueAt(doc, field);
       if (value !== null && typeof value === 'object') throw new StoreError(`${this.name}: the indexed field ${field} holds a single value, not an array or document`);
     }
     return serialize(this.name, doc);

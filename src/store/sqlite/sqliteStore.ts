@@ -68,8 +68,9 @@ function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
   } catch (error) {
     db?.close();
     if (error instanceof StoreError) throw error;
-    const code = (error as { code?: unknown }).code;
-    throw new UnreadableDataError(path, `cannot be opened as the embedded store (${typeof code === 'string' ? code : (error as Error).message})`);
+    const code = String((error as { code?: unknown }).code ?? (error as Error).message);
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new UnreadableDataError(path, `is damaged (${code})`);
+    throw new UnreadableDataError(path, `cannot be opened as the embedded store (${code})`);
   }
 }
 
@@ -89,10 +90,7 @@ export class SqliteStore implements Store {
     const db = openDatabase(databasePath, existing, options.cacheMiB ?? 128);
     const store = new SqliteStore(db, databasePath);
     try {
-      db.transaction(() => {
-        for (const statement of schemaDdl()) db.exec(statement);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      }).immediate();
+      store.createSchema(false);
       const state = store.info('state');
       if (state === 'seeding') {
         options.onWarning?.(`${databasePath}: the first start's demo seeding was interrupted; seeding again from empty`);
@@ -102,9 +100,7 @@ export class SqliteStore implements Store {
         if (state === undefined && !store.isEmpty()) {
           store.setInfo('state', 'ready'); // written by a tool that does not seed: never add demo data to it
         } else {
-          store.setInfo('state', 'seeding');
-          await options.seed(store);
-          store.setInfo('state', 'ready');
+          await store.seedOnce(options.seed);
         }
       }
       return store;
@@ -113,6 +109,33 @@ export class SqliteStore implements Store {
       store.closed = true;
       throw error instanceof StoreError ? error : storeFailure('embedded store', 'open', error);
     }
+  }
+
+  private createSchema(deferSeedIndexes: boolean): void {
+    this.db.transaction(() => {
+      for (const statement of schemaDdl({ deferSeedIndexes })) this.db.exec(statement);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+
+  /**
+   * A first-start seed: marked "seeding" until done (an interrupted one is redone from empty on the
+   * next start, so nothing needs to be durable before the end): no fsync per batch, and the bulk
+   * collections' secondary indexes dropped and built once at the end.
+   */
+  private async seedOnce(seed: (store: SqliteStore) => Promise<void>): Promise<void> {
+    this.setInfo('state', 'seeding');
+    const deferred = schemaDdl().filter((statement) => !schemaDdl({ deferSeedIndexes: true }).includes(statement));
+    for (const statement of deferred) this.db.exec(statement.replace(/^CREATE INDEX IF NOT EXISTS ("[^"]+") ON .*$/s, 'DROP INDEX IF EXISTS $1'));
+    this.db.pragma('synchronous = OFF');
+    try {
+      await seed(this);
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+    this.createSchema(false);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.setInfo('state', 'ready');
   }
 
   private info(key: string): string | undefined {
