@@ -126,8 +126,10 @@ export function applyShield(schema: GraphQLSchema): GraphQLSchema {
   const generator = shield(tree, {
     fallbackRule: deny,
     allowExternalErrors: false,
-    // A rule that throws (a bug) is a denial, never an allow.
-    fallbackError: (thrown) => (thrown instanceof GatewayError ? thrown : new ForbiddenError()),
+    // A rule that denies or throws (shield passes null) is a denial, never an allow. An error thrown by
+    // the resolver behind the gate (a store failure, a bug) stays what it is: formatError masks it to
+    // INTERNAL_SERVER_ERROR — a failed write must not read as a permission problem.
+    fallbackError: (thrown) => (thrown === null || thrown === undefined ? new ForbiddenError() : thrown instanceof Error ? thrown : new ForbiddenError()),
   });
   const fullMap = generator.generate(schema) as IMiddlewareFieldMap;
   // Keep only the middleware of the fields the tree names (all root fields, listed non-root ones).

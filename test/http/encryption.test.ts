@@ -17,7 +17,7 @@ import { MasterKeyring } from '../../src/crypto/masterKeys';
 import { EncryptedStore } from '../../src/store/encryptedStore';
 import { DATABASE_FILE } from '../../src/store/sqlite/dataFiles';
 import { generateDemoData, type CustomerDocument } from '../../src/store/seed';
-import { roleTokens, startTestGateway, type TestGateway } from '../helpers/gateway';
+import { roleTokens, startTestGateway, storeEnv, type TestGateway } from '../helpers/gateway';
 
 const COUNT = 120;
 const demo = generateDemoData(COUNT).customers;
@@ -144,7 +144,7 @@ describe('npm run rotate-keys', () => {
   async function rotateKeys(env: Record<string, string>) {
     try {
       const { stdout } = await run('node_modules/.bin/tsx', ['src/crypto/rotateKeysCli.ts'], {
-        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env }, timeout: 30_000,
+        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...storeEnv(dataDir), ...env }, timeout: 30_000,
       });
       return { code: 0, report: JSON.parse(stdout) as Record<string, unknown> };
     } catch (error) {
