@@ -17,6 +17,11 @@ export interface Compiled {
   json?: string;
   numeric?: string;
   isNumber?: string;
+  /**
+   * A plain SQL value this expression is a one-to-one function of (a scalar field's indexed value):
+   * grouping by it groups exactly as grouping by the expression, without building JSON per row.
+   */
+  identity?: string;
 }
 
 const COMPARISONS: Readonly<Record<string, string>> = { $eq: '=', $ne: '<>', $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' };
@@ -87,7 +92,7 @@ export class ExpressionCompiler {
     const value = `json_extract(${this.doc}, ${p})`;
     if (this.scope.scalarFields.has(path)) {
       const isNumber = `coalesce(typeof(${value}) IN ('integer','real'), 0)`;
-      return { kind: 'json', sql: `json(${this.doc} -> ${p})`, value, json: `json_quote(${value})`, numeric: `(CASE WHEN ${isNumber} THEN ${value} END)`, isNumber };
+      return { kind: 'json', sql: `json(${this.doc} -> ${p})`, value, json: `json_quote(${value})`, numeric: `(CASE WHEN ${isNumber} THEN ${value} END)`, isNumber, identity: value };
     }
     const isNumber = `coalesce(json_type(${this.doc}, ${p}) IN ('integer','real'), 0)`;
     return { kind: 'json', sql: `json(${this.doc} -> ${p})`, numeric: `(CASE WHEN ${isNumber} THEN ${value} END)`, isNumber };
@@ -130,8 +135,11 @@ export class ExpressionCompiler {
     switch (op) {
       case '$literal': return this.literal(operand);
       case '$ifNull': {
-        const [value, fallback] = this.args(op, operand, 2).map(asJson) as [string, string];
-        return { kind: 'json', sql: `(CASE WHEN (${value}) IS NULL OR json_type(${value}) = 'null' THEN ${fallback} ELSE ${value} END)` };
+        const [first, second] = this.args(op, operand, 2) as [Compiled, Compiled];
+        const [value, fallback] = [asJson(first), asJson(second)];
+        // `$ifNull: [field, null]` only turns missing into null: still one-to-one with the field's value.
+        const identity = Array.isArray(operand) && operand[1] === null ? first.identity : undefined;
+        return { kind: 'json', sql: `(CASE WHEN (${value}) IS NULL OR json_type(${value}) = 'null' THEN ${fallback} ELSE ${value} END)`, ...(identity === undefined ? {} : { identity }) };
       }
       case '$cond': {
         const parts = Array.isArray(operand) ? operand : isPlainObject(operand) ? [operand.if, operand.then, operand.else] : [];

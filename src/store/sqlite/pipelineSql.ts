@@ -155,14 +155,15 @@ class PipelineCompiler {
     const expressions = this.expressions();
     // Rows are grouped by each part of the key; the key document is then built once per group.
     const id = body._id;
-    const parts: [string, string][] = isPlainObject(id) && Object.keys(id).length > 0 && Object.keys(id).every((name) => !name.startsWith('$'))
+    const parts: [string, Compiled][] = isPlainObject(id) && Object.keys(id).length > 0 && Object.keys(id).every((name) => !name.startsWith('$'))
       ? Object.entries(id).map(([name, expression]) => {
         jsonPath(name);
-        return [name, asJson(expressions.compile(expression))];
+        return [name, expressions.compile(expression)];
       })
       : [];
-    const key = parts.length > 0 ? jsonObjectSql(parts) : `coalesce(${asJson(expressions.compile(id))}, json('null'))`;
-    const groupBy = parts.length > 0 ? parts.map(([, sql]) => sql).join(', ') : key;
+    const whole = parts.length > 0 ? null : expressions.compile(id);
+    const key = whole === null ? jsonObjectSql(parts.map(([name, part]) => [name, asJson(part)])) : `coalesce(${asJson(whole)}, json('null'))`;
+    const groupBy = whole === null ? parts.map(([, part]) => part.identity ?? asJson(part)).join(', ') : whole.identity ?? key;
     const members: [string, string][] = [['_id', key]];
     for (const [name, spec] of Object.entries(body)) {
       if (name === '_id') continue;
