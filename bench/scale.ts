@@ -2,14 +2,14 @@
  * Scale benchmark of the embedded store through the real gateway process (`src/index.ts`, production
  * mode, encryption at rest on): first start (seed), restart, resident memory, and single-request p50s.
  *
- *   npm run bench:scale -- --customers 1000000 [--dir .data-scale-1000000] [--samples 25] [--keep]
+ *   npm run bench:scale -- --customers 1000000 [--dir .data-scale-1000000] [--samples 25] [--keep] [--reuse]
  *
  * The data directory is created fresh (an existing one is reused only with --reuse, which skips the
  * seed measurement). Requests run one at a time, so each figure is the latency of that request alone.
  * Prints a Markdown table and a JSON line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -111,6 +111,13 @@ async function main(): Promise<void> {
   await stop(first);
   const server = await start();
   const afterStart = memory(server);
+  // The start-up integrity check maps the database file (file-backed pages, released after it): the
+  // peak is reset here so the figure under load is the request path's own (Linux clear_refs 5).
+  try {
+    writeFileSync(`/proc/${server.child.pid}/clear_refs`, '5');
+  } catch {
+    // not permitted: the peak then includes start-up
+  }
   const figures: Record<string, number | null> = { seedS: seedMs === null ? null : Math.round(seedMs / 100) / 10, restartS: Math.round(server.startMs / 100) / 10 };
   try {
     const page = (after?: string) => gql(server, marketer, 'MARKETING', `query($after: String) { customers(first: 100, after: $after) { edges { node { ${FIELDS} } } pageInfo { hasNextPage } } }`, { after });
@@ -124,7 +131,7 @@ async function main(): Promise<void> {
     figures.segmentReport2Ms = await p50(() => gql(server, analyst, 'ANALYTICS', `{ segmentReport(segmentId: "seg_all", groupBy: [COUNTRY, LOYALTY_TIER]) { total groups { keys count } } }`), Math.min(samples, 9));
     figures.eraseCustomerMs = await p50((i) => gql(server, officer, 'LEGAL_COMPLIANCE', `mutation($id: ID!) { eraseCustomer(id: $id, reason: "scale benchmark") { customerId } }`, { id: people[250 + i]!.id }), Math.min(samples, 20));
     const underLoad = memory(server);
-    Object.assign(figures, { rssAfterStartMiB: afterStart.rssMiB, rssUnderLoadMiB: underLoad.rssMiB, peakRssMiB: underLoad.peakMiB });
+    Object.assign(figures, { rssAfterStartMiB: afterStart.rssMiB, peakRssStartMiB: afterStart.peakMiB, rssUnderLoadMiB: underLoad.rssMiB, peakRssUnderLoadMiB: underLoad.peakMiB });
   } finally {
     await stop(server);
     if (!values.keep) rmSync(dataDir, { recursive: true, force: true });
