@@ -5,7 +5,6 @@
  */
 import { Faker, base, de, en, es, fr, it, nl, sv, pl } from '@faker-js/faker';
 import type { ConsentStatus, Purpose } from '../policy/purposes';
-import { Worker } from 'node:worker_threads';
 import type { Document, Store } from './port';
 
 export const DEMO_SEED = 20261125;
@@ -175,63 +174,6 @@ export function generateDemoData(count: number, seed = DEMO_SEED): DemoData {
   return { customers, consentEvents, ...demoReferenceData() };
 }
 
-type Batch = Pick<DemoData, 'customers' | 'consentEvents'>;
-
-/** From this many customers on, batches are generated in a worker thread (one batch ahead). */
-const WORKER_SEED_MIN = 50_000;
-
-/**
- * The demo batches generated in a worker thread, one batch ahead of the caller: generation overlaps
- * with encrypting and writing the previous batch. Falls back to generating in this thread when a
- * worker cannot be started (e.g. a runtime that cannot load TypeScript in workers).
- */
-async function* generatedInWorker(count: number, batchSize: number): AsyncGenerator<Batch> {
-  let worker: Worker;
-  try {
-    worker = new Worker(new URL('./seedWorker.ts', import.meta.url), { workerData: { count, batchSize } });
-  } catch {
-    yield* demoCustomerBatches(count, batchSize);
-    return;
-  }
-  const request = () => {
-    const answer = new Promise<{ batch?: Batch; done?: true }>((resolve, reject) => {
-      const onMessage = (message: { batch?: Batch; done?: true }) => {
-        worker.off('error', onError);
-        resolve(message);
-      };
-      const onError = (error: Error) => {
-        worker.off('message', onMessage);
-        reject(error);
-      };
-      worker.once('message', onMessage);
-      worker.once('error', onError);
-      worker.postMessage('next');
-    });
-    answer.catch(() => undefined); // awaited below; never an unhandled rejection if the seed stops early
-    return answer;
-  };
-  try {
-    let pending = request();
-    let produced = 0;
-    for (;;) {
-      let answer: { batch?: Batch; done?: true };
-      try {
-        answer = await pending;
-      } catch {
-        if (produced > 0) throw new Error('the demo data worker failed');
-        yield* demoCustomerBatches(count, batchSize); // the worker never started: generate here
-        return;
-      }
-      if (answer.done || answer.batch === undefined) return;
-      produced += 1;
-      pending = request();
-      yield answer.batch;
-    }
-  } finally {
-    await worker.terminate();
-  }
-}
-
 /** Progress of a seed: customers written so far, of `total`. */
 export type SeedProgress = (written: number, total: number) => void;
 
@@ -242,8 +184,7 @@ export type SeedProgress = (written: number, total: number) => void;
  */
 export async function seedStore(store: Store, count: number, onProgress?: SeedProgress, batchSize = 2000): Promise<void> {
   let written = 0;
-  const batches = count >= WORKER_SEED_MIN ? generatedInWorker(count, batchSize) : demoCustomerBatches(count, batchSize);
-  for await (const batch of batches) {
+  for (const batch of demoCustomerBatches(count, batchSize)) {
     await store.collection<CustomerDocument>('customers').insertMany(batch.customers);
     await store.collection<ConsentEventDocument>('consentEvents').insertMany(batch.consentEvents);
     written += batch.customers.length;
