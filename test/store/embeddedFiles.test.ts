@@ -134,4 +134,22 @@ describe('data that cannot be read stops the open, names the file, and is left u
     await store.close();
     expect(existsSync(database(dir))).toBe(true);
   });
+
+  it('a first-start seed that was interrupted is redone from empty on the next start, with a warning', async () => {
+    const dir = tempDir();
+    const crashing = async (store: EmbeddedStore) => {
+      await store.collection('customers').insertMany(PEOPLE.slice(0, 3));
+      throw new Error('killed mid-seed');
+    };
+    await expect(EmbeddedStore.open({ dataDir: dir, seed: crashing })).rejects.toThrow('killed mid-seed');
+    const warnings: string[] = [];
+    const store = await EmbeddedStore.open({
+      dataDir: dir,
+      seed: async (fresh) => { await fresh.collection('customers').insertMany(PEOPLE.slice(4, 6)); },
+      onWarning: (message) => warnings.push(message),
+    });
+    expect(ids(await store.collection('customers').find({}))).toEqual(['c05', 'c06']);
+    expect(warnings).toEqual([expect.stringMatching(/seeding was interrupted; seeding again from empty/)]);
+    await store.close();
+  });
 });

@@ -111,7 +111,9 @@ export class SqliteStore implements Store {
     } catch (error) {
       db.close();
       store.closed = true;
-      throw error instanceof StoreError ? error : storeFailure('embedded store', 'open', error);
+      // SQLite failures are masked to a StoreError; anything else (the seed's own errors) passes as is.
+      const sqlite = String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_');
+      throw sqlite ? storeFailure('embedded store', 'open', error) : error;
     }
   }
 
