@@ -30,7 +30,7 @@ import { registerHttpErrorHandlers } from './http/httpErrors';
 import { registerOperationalRoutes } from './http/operationalRoutes';
 import { registerMetricsRoute } from './http/metrics';
 import { gatewayPlugins } from './plugins';
-import { buildGatewaySchema } from './schema';
+import type { GatewaySchema } from './schema';
 import type { Store } from './store/port';
 import type { UpstreamMode } from './upstream/upstreamGateway';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from './validation/queryLimits';
@@ -42,6 +42,8 @@ export interface GatewayDeps {
   config: Config;
   store: Store;
   logger: Logger;
+  /** The schema and policy compiled once at start-up (schema.ts, or gateway mode's upstream schema). */
+  compiled: GatewaySchema;
   /** Gateway mode: serve the upstream-backed schema (src/upstream) instead of the managed one. */
   upstream?: UpstreamMode;
 }
@@ -58,7 +60,7 @@ export interface Gateway {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, logger } = deps;
-  const { schema, policy } = deps.upstream ?? buildGatewaySchema();
+  const { schema, policy } = deps.compiled;
   const store = storeForTracing(deps.store, () => createFilterScrubber(policy), tracingEnabled());
   const services: GatewayServices = {
     config, store, policy, logger,

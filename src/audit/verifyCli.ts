@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { buildGatewaySchema } from '../schema';
 import { openStore } from '../store/openStore';
 import type { AuditEventDocument } from './auditEvent';
 import { verifyAuditChain, type ChainReport } from './verifyChain';
@@ -25,7 +26,7 @@ async function verifyConfiguredStore(): Promise<ChainReport> {
     copy = mkdtempSync(join(tmpdir(), 'pg-audit-verify-'));
     cpSync(config.dataDir, copy, { recursive: true });
   }
-  const store = await openStore(copy === undefined ? config : { ...config, dataDir: copy }, logger);
+  const store = await openStore(copy === undefined ? config : { ...config, dataDir: copy }, logger, buildGatewaySchema().policy);
   try {
     return await verifyAuditChain(store.collection<AuditEventDocument>('audit'));
   } finally {

@@ -3,10 +3,8 @@
  * Policy (the schema's @pii annotations) and CATEGORY_REGISTRY's `encryptAtRest`. A `Customer` field
  * whose category is encrypted at rest is stored encrypted under the same name in `customers`.
  */
-import { compilePolicy } from '../../directives/compilePolicy';
 import { CATEGORY_REGISTRY } from '../policy/categories';
 import type { Policy } from '../policy/types';
-import { buildAnnotatedSchema } from '../schema';
 import type { CollectionName } from '../store/port';
 
 /** GraphQL subject types and the collection holding their documents (keyed by `_id` = the subject id). */
@@ -28,7 +26,3 @@ export function encryptedFieldsFromPolicy(policy: Policy): EncryptedFieldMap {
   return map;
 }
 
-/** The encrypted fields of the schema on disk (schema/*.graphql), compiled the way the gateway compiles it. */
-export function encryptedFieldsFromSchema(): EncryptedFieldMap {
-  return encryptedFieldsFromPolicy(compilePolicy(buildAnnotatedSchema()));
-}

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const keyring = new MasterKeyring(config.encryption.masterKey, config.encryption.previousMasterKey);
     const started = Date.now();
     const report = await rotateDataKeys(store, keyring);
-    if (store instanceof EmbeddedStore) await store.snapshot(); // old wrappings leave the current files
+    await store.purgeDeleted(); // old wrappings leave the current files
     process.stdout.write(`${JSON.stringify({ masterKeyId: keyring.currentId, ...report, ms: Date.now() - started })}\n`);
     if (report.failed > 0) {
       process.stderr.write(`rotate-keys: ${report.failed} data key(s) are wrapped by a master key that is neither MASTER_KEY nor MASTER_KEY_PREVIOUS\n`);

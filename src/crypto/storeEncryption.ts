@@ -13,12 +13,12 @@ import { EncryptedStore } from '../store/encryptedStore';
 import { StoreError, type Document, type Store } from '../store/port';
 import { createEmailBlindIndexer } from './blindIndex';
 import { ENCRYPTED_PREFIX } from './envelope';
-import { encryptedFieldsFromSchema, type EncryptedFieldMap } from './encryptedFields';
+import type { EncryptedFieldMap } from './encryptedFields';
 import { MasterKeyring } from './masterKeys';
 
 const MARKER_ID = 'encryption';
 
-export function createEncryptedStore(inner: Store, config: Pick<Config, 'encryption'>, logger: Logger, fields: EncryptedFieldMap = encryptedFieldsFromSchema()): EncryptedStore {
+export function createEncryptedStore(inner: Store, config: Pick<Config, 'encryption'>, logger: Logger, fields: EncryptedFieldMap): EncryptedStore {
   const { masterKey, previousMasterKey, blindIndexKey, cacheSubjects, cacheTtlSeconds } = config.encryption;
   return new EncryptedStore(inner, {
     cache: { maxSubjects: cacheSubjects, ttlMs: cacheTtlSeconds * 1000 },

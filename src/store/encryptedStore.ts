@@ -18,10 +18,9 @@ import { SubjectCache, type SubjectCacheOptions } from '../crypto/subjectCache';
 import type { EncryptedFieldMap } from '../crypto/encryptedFields';
 import type { MasterKeyring } from '../crypto/masterKeys';
 import { QueryTranslator, type BlindIndexedField } from '../crypto/queryTranslation';
-import { EmbeddedStore } from './embedded';
 import {
   StoreError,
-  type Collection, type CollectionName, type Document, type Filter, type FindOptions, type Store, type Update, type UpdateResult,
+  type Collection, type CollectionName, type EncryptionAtRest, type Document, type Filter, type FindOptions, type Store, type Update, type UpdateResult,
 } from './port';
 
 /** Reported (to the log) for every value that could not be decrypted; never carries the value. */
@@ -273,12 +272,17 @@ export class EncryptedStore implements Store {
    */
   async shredSubject(subjectId: string): Promise<number> {
     const deleted = await this.dataKeys.shred(subjectId);
-    const inner = this.inner;
-    if (inner instanceof EmbeddedStore) {
-      this.compaction = this.compaction.catch(() => undefined).then(() => inner.snapshot());
-      await this.compaction;
-    }
+    this.compaction = this.compaction.catch(() => undefined).then(() => this.inner.purgeDeleted());
+    await this.compaction;
     return deleted;
+  }
+
+  get atRest(): EncryptionAtRest {
+    return this;
+  }
+
+  purgeDeleted(): Promise<void> {
+    return this.inner.purgeDeleted();
   }
 
   /** The process-wide cache of unwrapped keys and decrypted values (cleared per subject on shredding). */
@@ -295,14 +299,4 @@ export class EncryptedStore implements Store {
     await this.compaction.catch(() => undefined);
     await this.inner.close();
   }
-}
-
-/**
- * Crypto-shreds a data subject (for the erasure flow): returns when its keys were destroyed, or null
- * when the store does not encrypt at rest (then nothing was shredded and the tombstone must not say so).
- */
-export async function cryptoShredSubject(store: Store, subjectId: string): Promise<{ keyShreddedAt: string; keysDeleted: number } | null> {
-  if (!(store instanceof EncryptedStore)) return null;
-  const keysDeleted = await store.shredSubject(subjectId);
-  return { keyShreddedAt: new Date().toISOString(), keysDeleted };
 }

@@ -95,7 +95,7 @@ export async function startUpstreamGateway(options: UpstreamStartOptions = {}): 
   const logger = createLogger(config);
   const mode = await openGatewayMode({ ...config, gatewayConfigPath: config.gatewayConfigPath! }, logger, openStore, env);
   const store = options.wrapStore ? options.wrapStore(mode.gatewayStore) : mode.gatewayStore;
-  const gateway = await createGateway({ config, store, logger, upstream: mode.upstream });
+  const gateway = await createGateway({ config, store, logger, compiled: mode.upstream, upstream: mode.upstream });
   const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const key = secretKey(config.jwtSecret);
   // Introspection at start-up is not an operation of any caller.
