@@ -4,9 +4,9 @@
  * SHOP_URL, SHOP_KEY, DATA_DIR, ...). Sends { ready: url } over IPC; answers { cpu } (process CPU
  * microseconds, user + system) to { report }; stops on { stop }.
  */
-import { loadConfig } from '../src/config';
-import { createLogger } from '../src/logger';
-import { createGateway } from '../src/server';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/config/logger';
+import { createGateway } from '../src/server/createGateway';
 import { openStore } from '../src/store/openStore';
 import { openGatewayMode } from '../src/upstream/openGatewayMode';
 

@@ -5,10 +5,10 @@
  * Talks to the parent over IPC: sends { ready: endpoint }; answers { peak } (peak RSS in bytes since
  * the last { reset }) to { report }; exits on { stop }.
  */
-import { loadConfig } from '../src/config';
-import { createLogger } from '../src/logger';
-import { createGateway } from '../src/server';
-import { buildGatewaySchema } from '../src/schema';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/config/logger';
+import { createGateway } from '../src/server/createGateway';
+import { buildGatewaySchema } from '../src/server/buildSchema';
 import { openStore } from '../src/store/openStore';
 import { createBareGateway } from './baselineServer';
 import { startPlainApollo } from './plainApollo';

@@ -3,8 +3,8 @@
  * (policy/operations.ts: the subject for its own id, support, the privacy officer); the rules of a
  * valid choice live in src/privacy/consent.ts.
  */
-import type { GatewayContext } from '../src/context';
-import { invariant } from '../src/errors';
+import type { GatewayContext } from '../src/admission/context';
+import { invariant } from '../src/errors/errors';
 import { assertConsentGoverns, consentSource, recordConsentInRequest, type ConsentView } from '../src/privacy/consent';
 import { toConsentEventView, type ConsentEventView } from '../src/privacy/consentHistory';
 import { requireActiveSubject } from '../src/privacy/subjects';

@@ -3,8 +3,8 @@
  * (policy/operations.ts) decides who may call each; src/privacy/ holds the rules. Each successful
  * operation records one audit event naming the subject and the fields, never a value.
  */
-import type { GatewayContext } from '../src/context';
-import { invariant } from '../src/errors';
+import type { GatewayContext } from '../src/admission/context';
+import { invariant } from '../src/errors/errors';
 import { eraseSubject, type ErasureOutcome } from '../src/privacy/erasure';
 import { exportSubjectData, type SubjectExport } from '../src/privacy/export';
 import { rectifySubject } from '../src/privacy/rectification';

@@ -1,8 +1,8 @@
 /** Entry point: read the config, open the store, listen; shut down gracefully on SIGINT/SIGTERM. */
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
-import { buildGatewaySchema } from './schema';
-import { createGateway } from './server';
+import { ConfigError, loadConfig } from './config/config';
+import { createLogger } from './config/logger';
+import { buildGatewaySchema } from './server/buildSchema';
+import { createGateway } from './server/createGateway';
 import { openStore } from './store/openStore';
 import { startTracing } from './tracing/setup';
 import { openGatewayMode } from './upstream/openGatewayMode';

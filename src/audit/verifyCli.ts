@@ -10,9 +10,9 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config';
-import { createLogger } from '../logger';
-import { buildGatewaySchema } from '../schema';
+import { loadConfig } from '../config/config';
+import { createLogger } from '../config/logger';
+import { buildGatewaySchema } from '../server/buildSchema';
 import { openStore } from '../store/openStore';
 import type { AuditEventDocument } from './auditEvent';
 import { verifyAuditChain, type ChainReport } from './verifyChain';

@@ -5,7 +5,7 @@
  * failed beyond a short reason (no claim values are echoed).
  */
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { UnauthenticatedError } from '../errors';
+import { UnauthenticatedError } from '../errors/errors';
 import { isPurpose, type Purpose } from '../policy/purposes';
 import { isRole, type Role } from '../policy/roles';
 

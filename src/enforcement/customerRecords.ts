@@ -18,7 +18,7 @@
  * Field values are still decided per subject by the @pii wrappers (fieldEnforcement.ts).
  */
 import type { RequestAudit } from '../audit/requestAudit';
-import { BadUserInputError, ForbiddenError, invariant } from '../errors';
+import { BadUserInputError, ForbiddenError, invariant } from '../errors/errors';
 import { consentFilter } from '../policy/consentModel';
 import { identificationRefusal } from '../policy/identification';
 import type { Purpose } from '../policy/purposes';

@@ -8,8 +8,8 @@
  * with the most recent one in force and every one in the history.
  */
 import { randomUUID } from 'node:crypto';
-import type { GatewayContext } from '../context';
-import { BadUserInputError } from '../errors';
+import type { GatewayContext } from '../admission/context';
+import { BadUserInputError } from '../errors/errors';
 import { PURPOSE_REGISTRY, type ConsentStatus, type Purpose } from '../policy/purposes';
 import type { Role } from '../policy/roles';
 import type { Store } from '../store/port';

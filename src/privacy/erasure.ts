@@ -10,7 +10,7 @@
  * audit trail. Segment membership and counts are computed from the records at query time and exclude
  * tombstones, so nothing derived outlives the erasure.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import type { Purpose } from '../policy/purposes';
 import type { Role } from '../policy/roles';
 import type { Policy } from '../policy/types';

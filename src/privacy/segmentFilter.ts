@@ -6,7 +6,7 @@
  * the filter's shape is fixed here. Stored definitions go through the same validator before use, so a
  * corrupted segment fails closed instead of running an unchecked filter.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import type { Purpose } from '../policy/purposes';
 import type { Coordinate, Policy } from '../policy/types';
 import type { Filter } from '../store/port';

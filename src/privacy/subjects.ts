@@ -3,7 +3,7 @@
  * (BAD_USER_INPUT, which never says more than "no such customer"); an erased subject is told apart,
  * because its tombstone still answers "erased" (export, repeated erasure) while every write refuses it.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import type { Loaders } from '../store/loaders';
 import type { CustomerDocument } from '../store/seed';
 

@@ -4,9 +4,9 @@
  * ENCRYPTION=off), and the demo seed goes through that wrapper so seeded personal data is encrypted.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import { encryptedFieldsFromPolicy } from '../crypto/encryptedFields';
-import { checkEncryptionMode, createEncryptedStore, markEncrypted } from '../crypto/storeEncryption';
+import type { Config } from '../config/config';
+import { encryptedFieldsFromPolicy } from './encryption/encryptedFields';
+import { checkEncryptionMode, createEncryptedStore, markEncrypted } from './encryption/storeEncryption';
 import type { Policy } from '../policy/types';
 import { EmbeddedStore } from './embedded';
 import type { Store } from './port';

@@ -8,11 +8,11 @@
  * Personal data is written through encryption at rest, as src/store/openStore.ts does.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
-import { encryptedFieldsFromPolicy } from '../crypto/encryptedFields';
-import { checkEncryptionMode, createEncryptedStore } from '../crypto/storeEncryption';
-import { buildGatewaySchema } from '../schema';
-import { createLogger } from '../logger';
+import { ConfigError, loadConfig } from '../config/config';
+import { encryptedFieldsFromPolicy } from './encryption/encryptedFields';
+import { checkEncryptionMode, createEncryptedStore } from './encryption/storeEncryption';
+import { buildGatewaySchema } from '../server/buildSchema';
+import { createLogger } from '../config/logger';
 import { EmbeddedStore } from './embedded';
 import type { CollectionName, Store } from './port';
 import { seedProgress } from './seedProgress';

@@ -5,7 +5,7 @@
  * customers: the records live upstream.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import type { Config } from '../config/config';
 import type { Policy } from '../policy/types';
 import type { Store } from '../store/port';
 import { readGatewayConfig } from './gatewayConfig';

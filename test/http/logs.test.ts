@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createGateway, type Gateway } from '../../src/server';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/config/logger';
+import { createGateway, type Gateway } from '../../src/server/createGateway';
 import { mintToken, secretKey } from '../../src/auth/tokens';
-import { buildGatewaySchema } from '../../src/schema';
+import { buildGatewaySchema } from '../../src/server/buildSchema';
 import { openStore } from '../../src/store/openStore';
 
 /** The schema and policy, compiled once for this test file as the gateway's entry point compiles them. */

@@ -14,8 +14,8 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
-import type { GatewayContext } from '../context';
-import { ErrorCode, ForbiddenError, refuseRequestWith, UnauthenticatedError } from '../errors';
+import type { GatewayContext } from '../admission/context';
+import { ErrorCode, ForbiddenError, refuseRequestWith, UnauthenticatedError } from '../errors/errors';
 import { hiddenOperation, type Visibility } from './visibleSchema';
 
 const ROOT_TYPE_NAMES = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;

@@ -10,18 +10,18 @@
  *
  * Every other collection, and the raw `keys` collection, passes straight through.
  */
-import type { BlindIndexer } from '../crypto/blindIndex';
-import { DataKeys, type DataKeyDocument, type SubjectKeyCache } from '../crypto/dataKeys';
-import { encryptValue } from '../crypto/envelope';
-import { LazyDecryptor } from '../crypto/lazyDecryption';
-import { SubjectCache, type SubjectCacheOptions } from '../crypto/subjectCache';
-import type { EncryptedFieldMap } from '../crypto/encryptedFields';
-import type { MasterKeyring } from '../crypto/masterKeys';
-import { QueryTranslator, type BlindIndexedField } from '../crypto/queryTranslation';
+import type { BlindIndexer } from '../../crypto/blindIndex';
+import { DataKeys, type DataKeyDocument, type SubjectKeyCache } from './dataKeys';
+import { encryptValue } from '../../crypto/envelope';
+import { LazyDecryptor } from './lazyDecryption';
+import { SubjectCache, type SubjectCacheOptions } from '../../crypto/subjectCache';
+import type { EncryptedFieldMap } from './encryptedFields';
+import type { MasterKeyring } from '../../crypto/masterKeys';
+import { QueryTranslator, type BlindIndexedField } from './queryTranslation';
 import {
   StoreError,
   type Collection, type CollectionName, type EncryptionAtRest, type Document, type Filter, type FindOptions, type Store, type Update, type UpdateResult,
-} from './port';
+} from '../port';
 
 /** Reported (to the log) for every value that could not be decrypted; never carries the value. */
 export interface DecryptFailure {

@@ -3,9 +3,9 @@
  * Policy (the schema's @pii annotations) and CATEGORY_REGISTRY's `encryptAtRest`. A `Customer` field
  * whose category is encrypted at rest is stored encrypted under the same name in `customers`.
  */
-import { CATEGORY_REGISTRY } from '../policy/categories';
-import type { Policy } from '../policy/types';
-import type { CollectionName } from '../store/port';
+import { CATEGORY_REGISTRY } from '../../policy/categories';
+import type { Policy } from '../../policy/types';
+import type { CollectionName } from '../port';
 
 /** GraphQL subject types and the collection holding their documents (keyed by `_id` = the subject id). */
 const SUBJECT_COLLECTIONS: Readonly<Record<string, CollectionName>> = { Customer: 'customers' };

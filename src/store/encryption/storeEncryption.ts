@@ -8,13 +8,13 @@
  * store holding customers written in clear opened with encryption on, refuses to start.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import { EncryptedStore } from '../store/encryptedStore';
-import { StoreError, type Document, type Store } from '../store/port';
-import { createEmailBlindIndexer } from './blindIndex';
-import { ENCRYPTED_PREFIX } from './envelope';
+import type { Config } from '../../config/config';
+import { EncryptedStore } from './encryptedStore';
+import { StoreError, type Document, type Store } from '../port';
+import { createEmailBlindIndexer } from '../../crypto/blindIndex';
+import { ENCRYPTED_PREFIX } from '../../crypto/envelope';
 import type { EncryptedFieldMap } from './encryptedFields';
-import { MasterKeyring } from './masterKeys';
+import { MasterKeyring } from '../../crypto/masterKeys';
 
 const MARKER_ID = 'encryption';
 

@@ -15,9 +15,9 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
 import { getNullableType, getVariableValues, isListType, type ParseOptions, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import type { QueryLimitsConfig } from '../config';
-import type { GatewayContext } from '../context';
-import { BadUserInputError, GatewayError, QueryTooComplexError } from '../errors';
+import type { QueryLimitsConfig } from '../config/config';
+import type { GatewayContext } from './context';
+import { BadUserInputError, GatewayError, QueryTooComplexError } from '../errors/errors';
 
 /** The message graphql-js gives when `maxTokens` stops the parser (errorFormatting maps it to QUERY_TOO_COMPLEX). */
 export const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more tha[nt] \d+ tokens\. Parsing aborted\.$/;
