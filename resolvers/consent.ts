@@ -9,7 +9,7 @@ import { assertConsentGoverns, consentSource, recordConsentInRequest, type Conse
 import { toConsentEventView, type ConsentEventView } from '../src/privacy/consentHistory';
 import { requireActiveSubject } from '../src/privacy/subjects';
 import type { ConsentStatus, Purpose } from '../src/policy/purposes';
-import type { CustomerDocument } from '../src/store/seed';
+import type { CustomerDocument } from '../src/store/documents';
 
 interface SetConsentArgs {
   customerId: string;

@@ -9,7 +9,7 @@ import { eraseSubject, type ErasureOutcome } from '../src/privacy/erasure';
 import { exportSubjectData, type SubjectExport } from '../src/privacy/export';
 import { rectifySubject } from '../src/privacy/rectification';
 import type { RectifyCustomerInput } from '../src/privacy/rectificationInput';
-import type { CustomerDocument } from '../src/store/seed';
+import type { CustomerDocument } from '../src/store/documents';
 
 export const subjectRightsMutations = {
   exportCustomerData: async (_: unknown, args: { id: string }, context: GatewayContext): Promise<SubjectExport> => {

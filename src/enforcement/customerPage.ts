@@ -5,7 +5,7 @@
  */
 import { BadUserInputError } from '../errors/errors';
 import type { Collection, Filter } from '../store/port';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 
 const CURSOR_PREFIX = 'c1:';
 

@@ -25,7 +25,7 @@ import type { Purpose } from '../policy/purposes';
 import type { Caller, Coordinate, Policy } from '../policy/types';
 import type { Loaders } from '../store/loaders';
 import type { Filter, Store } from '../store/port';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 import { customerPage, type CustomerConnection, type PageArgs } from './customerPage';
 import { visibleFilterConditions } from './filterRestriction';
 import type { PrivacyRecorder } from './privacyRecorder';

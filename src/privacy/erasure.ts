@@ -15,7 +15,7 @@ import type { Purpose } from '../policy/purposes';
 import type { Role } from '../policy/roles';
 import type { Policy } from '../policy/types';
 import type { Store } from '../store/port';
-import type { ConsentEventDocument, ConsentRecord, CustomerDocument } from '../store/seed';
+import type { ConsentEventDocument, ConsentRecord, CustomerDocument } from '../store/documents';
 import { consentEvent, consentPurposes, consentRecord, ERASURE_SOURCE, type ConsentChange } from './consent';
 
 export const MAX_REASON_LENGTH = 500;

@@ -13,7 +13,7 @@ import { PURPOSE_REGISTRY, type Purpose } from '../policy/purposes';
 import type { Policy } from '../policy/types';
 import type { Loaders } from '../store/loaders';
 import type { Document, Store } from '../store/port';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 import { readConsentHistory, type ConsentEventView } from './consentHistory';
 import { findSubject } from './subjects';
 

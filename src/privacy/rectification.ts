@@ -5,7 +5,7 @@
  */
 import { BadUserInputError } from '../errors/errors';
 import type { GatewayContext } from '../admission/context';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 import { validateRectification, type RectifiableField, type RectifyCustomerInput } from './rectificationInput';
 import { requireActiveSubject } from './subjects';
 

@@ -5,7 +5,7 @@
  */
 import { BadUserInputError } from '../errors/errors';
 import type { Loaders } from '../store/loaders';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 
 /** Surrogate ids are short; anything longer is refused before it reaches the store. */
 export const MAX_SUBJECT_ID_LENGTH = 200;

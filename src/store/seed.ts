@@ -5,19 +5,18 @@
  */
 import { Faker, base, de, en, es, fr, it, nl, sv, pl } from '@faker-js/faker';
 import type { ConsentStatus, Purpose } from '../policy/purposes';
+import { POLICY_VERSION } from '../policy/consentModel';
+import { INTERESTS, LOYALTY_TIERS, type ConsentEventDocument, type ConsentRecord, type CustomerDocument } from './documents';
 import type { Document, Store } from './port';
 
 export const DEMO_SEED = 20261125;
 /** "Now" for the generator, so the data does not depend on the day it was generated. */
 export const DEMO_REFERENCE_DATE = '2026-11-01T00:00:00.000Z';
-export const POLICY_VERSION = '2026-01';
 
 export const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'ES', 'IT', 'NL', 'SE', 'PL', 'CA'] as const;
 const COUNTRY_WEIGHTS = [18, 12, 20, 12, 8, 8, 6, 5, 5, 6];
 const DIAL_CODES: Record<string, string> = { DE: '49', FR: '33', US: '1', GB: '44', ES: '34', IT: '39', NL: '31', SE: '46', PL: '48', CA: '1' };
-export const LOYALTY_TIERS = ['BRONZE', 'SILVER', 'GOLD', 'PLATINUM'] as const;
 const TIER_WEIGHTS = [50, 30, 15, 5];
-export const INTERESTS = ['outdoor', 'fashion', 'electronics', 'books', 'travel', 'sports', 'cooking', 'gaming', 'beauty', 'music', 'home', 'pets'] as const;
 const CONSENT_SOURCES = ['SIGNUP_FORM', 'PREFERENCE_CENTER', 'COOKIE_BANNER', 'CHECKOUT'] as const;
 
 /** Per purpose: weights of GRANTED, DENIED, WITHDRAWN and no record. None is all-granted or all-denied. */
@@ -27,45 +26,6 @@ const CONSENT_MIX: Partial<Record<Purpose, [number, number, number, number]>> = 
   THIRD_PARTY_SHARING: [20, 40, 5, 35],
   ANALYTICS: [30, 10, 5, 55],
 };
-
-export interface ConsentRecord {
-  status: ConsentStatus;
-  source: string;
-  updatedAt: string;
-  actor: string;
-  policyVersion: string;
-}
-
-export interface CustomerDocument extends Document {
-  email: string | null;
-  phone: string | null;
-  fullName: string | null;
-  birthDate: string | null;
-  postalCode: string | null;
-  country: string | null;
-  loyaltyTier: string | null;
-  lifetimeValue: number | null;
-  orderCount: number | null;
-  lastPurchaseAt: string | null;
-  interests: string[] | null;
-  consents: Partial<Record<Purpose, ConsentRecord>>;
-  /** Derived, non-identifying attributes kept for segments and reports. */
-  birthYear: number | null;
-  postalPrefix: string | null;
-  createdAt: string;
-  erasedAt?: string;
-}
-
-export interface ConsentEventDocument extends Document {
-  subjectId: string;
-  purpose: Purpose;
-  status: ConsentStatus;
-  source: string;
-  actor: string;
-  actorRole: string;
-  policyVersion: string;
-  at: string;
-}
 
 export interface DemoData {
   customers: CustomerDocument[];

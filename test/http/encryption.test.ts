@@ -16,7 +16,8 @@ import { decryptValue, DecryptionError, keyVersionOf } from '../../src/crypto/en
 import { MasterKeyring } from '../../src/crypto/masterKeys';
 import { EncryptedStore } from '../../src/store/encryption/encryptedStore';
 import { DATABASE_FILE } from '../../src/store/sqlite/dataFiles';
-import { generateDemoData, type CustomerDocument } from '../../src/store/seed';
+import { type CustomerDocument } from '../../src/store/documents';
+import { generateDemoData } from '../../src/store/seed';
 import { roleTokens, startTestGateway, storeEnv, type TestGateway } from '../helpers/gateway';
 
 const COUNT = 120;

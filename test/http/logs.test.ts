@@ -20,7 +20,7 @@ import { openStore } from '../../src/store/openStore';
 /** The schema and policy, compiled once for this test file as the gateway's entry point compiles them. */
 const COMPILED = buildGatewaySchema();
 import type { Store } from '../../src/store/port';
-import type { CustomerDocument } from '../../src/store/seed';
+import type { CustomerDocument } from '../../src/store/documents';
 
 describe.each(['debug', 'info'])('logs at LOG_LEVEL=%s', (level) => {
   const lines: string[] = [];

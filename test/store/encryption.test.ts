@@ -17,7 +17,8 @@ import { rotateDataKeys } from '../../src/store/encryption/rotateKeys';
 import { checkEncryptionMode } from '../../src/store/encryption/storeEncryption';
 import { EncryptedStore, type DecryptFailure } from '../../src/store/encryption/encryptedStore';
 import { StoreError, type Document, type Store } from '../../src/store/port';
-import { generateDemoData, type CustomerDocument } from '../../src/store/seed';
+import { type CustomerDocument } from '../../src/store/documents';
+import { generateDemoData } from '../../src/store/seed';
 import { BACKENDS, type BackendInstance } from './backends';
 import { DATABASE_FILE } from '../../src/store/sqlite/dataFiles';
 
