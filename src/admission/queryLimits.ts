@@ -1,6 +1,6 @@
 /**
  * Query limits, all checked before execution so a rejected query never reaches a resolver or the
- * store (CONTRACT section 7: QUERY_TOO_COMPLEX, or BAD_USER_INPUT for an out-of-range `first`).
+ * store (docs/api.md#errors: QUERY_TOO_COMPLEX, or BAD_USER_INPUT for an out-of-range `first`).
  *
  * - tokens: graphql-js's own parser limit (`parseOptions.maxTokens`), so a huge document stops
  *   while it is being lexed;

@@ -1,5 +1,5 @@
 /**
- * Caller tokens: HS256 JWTs with audience `privacy-gateway` (CONTRACT.md section 3), verified with
+ * Caller tokens: HS256 JWTs with audience `privacy-gateway` (docs/api.md#callers), verified with
  * jose. Only HS256 is accepted (so `alg: none` and every other algorithm fail), `exp` is required,
  * `nbf`/`iat` are honoured by jose. Anything wrong yields UNAUTHENTICATED without saying which check
  * failed beyond a short reason (no claim values are echoed).

@@ -19,7 +19,7 @@ import { findSubject } from './subjects';
 
 /** Stored attributes that are not schema fields but are held about the subject. */
 const STORED_ATTRIBUTES = ['birthYear', 'postalPrefix', 'createdAt'] as const;
-/** The AuditEvent shape of CONTRACT.md section 5, plus its non-personal detail. */
+/** The AuditEvent shape (docs/api.md#audit), plus its non-personal detail. */
 const AUDIT_KEYS = ['at', 'kind', 'actor', 'role', 'partnerId', 'purpose', 'operation', 'fields', 'decision', 'requestId', 'detail'] as const;
 
 export interface ProcessingEntry {

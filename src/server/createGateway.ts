@@ -97,7 +97,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
       parseOptions: limitParseOptions(config.queryLimits),
       formatError: createErrorFormatter({ exposeDetails: config.exposeErrorDetails, logger, visibility, hidden: visible.hidden, suggestions: officer }),
       includeStacktraceInErrorResponses: config.exposeErrorDetails,
-      // "Did you mean …" only for the privacy officer (CONTRACT section 4).
+      // "Did you mean …" only for the privacy officer (docs/api.md).
       hideSchemaDetailsFromClientErrors: !officer,
       // Refuses simple (form-like) requests without a preflight-forcing header; a bearer token is one.
       csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization', 'x-purpose'] },

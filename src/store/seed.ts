@@ -1,5 +1,5 @@
 /**
- * The deterministic demo data set (CONTRACT.md section 6): synthetic customers with varied countries,
+ * The deterministic demo data set (README: the two commands): synthetic customers with varied countries,
  * ages, tiers and interests, a realistic mix of consent states per purpose, a few segments and the
  * partner `demo-partner`. A fixed seed and a fixed reference date make two fresh starts identical.
  */
