@@ -10,10 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerGraphqlRoute } from '../admission/graphqlRoute';
+import { startClassServers } from './classServers';
 import type { AuditEventDocument } from '../audit/auditEvent';
 import { AuditLog } from '../audit/auditLog';
 import { createGatewayMetrics } from '../metrics/gatewayMetrics';
@@ -21,19 +21,15 @@ import type { Config } from '../config/config';
 import type { GatewayContext, GatewayServices } from '../admission/context';
 import { secretKey } from '../auth/tokens';
 import { createPseudonymizer } from '../enforcement/redaction';
-import { visibleSchemas, type Visibility } from '../gate/visibleSchema';
-import { visibilityPlugin } from '../gate/visibilityPlugin';
-import { createErrorFormatter } from '../errors/formatError';
+import type { Visibility } from '../gate/visibleSchema';
 import { devToolsEnabled, registerDevTokenRoute } from '../http/devTokens';
 import { registerGraphiQLAssets } from '../http/graphiql';
 import { registerHttpErrorHandlers } from '../http/httpErrors';
 import { registerOperationalRoutes } from '../http/operationalRoutes';
 import { registerMetricsRoute } from '../http/metrics';
-import { gatewayPlugins } from './plugins';
 import type { GatewaySchema } from './buildSchema';
 import type { Store } from '../store/port';
 import type { UpstreamMode } from '../upstream/upstreamGateway';
-import { limitParseOptions, limitValidationRules, queryCostPlugin } from '../admission/queryLimits';
 import { createFilterScrubber } from '../tracing/scrub';
 import { tracingEnabled } from '../tracing/setup';
 import { storeForTracing } from '../tracing/tracedStore';
@@ -60,7 +56,7 @@ export interface Gateway {
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, logger } = deps;
-  const { schema, policy } = deps.compiled;
+  const { policy } = deps.compiled;
   const store = storeForTracing(deps.store, () => createFilterScrubber(policy), tracingEnabled());
   const services: GatewayServices = {
     config, store, policy, logger,
@@ -83,34 +79,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   });
   registerHttpErrorHandlers(app, { exposeDetails: config.exposeErrorDetails, logger, bodyLimit: config.bodyLimitBytes });
 
-  // The shared plugins are created once: their hook objects serve every visibility class.
-  const sharedPlugins = [...(deps.upstream?.plugins ?? []), ...gatewayPlugins(services)];
-  const validationRules = limitValidationRules(config.queryLimits);
-  const costPlugin = queryCostPlugin(config.queryLimits, config.maxPageSize);
-  const servers = new Map<Visibility, ApolloServer<GatewayContext>>();
-  for (const [visibility, visible] of deps.upstream?.visible ?? visibleSchemas(schema, policy)) {
-    const officer = visibility === 'privacy_officer';
-    servers.set(visibility, new ApolloServer<GatewayContext>({
-      schema: visible.schema,
-      plugins: [ApolloServerPluginLandingPageDisabled(), visibilityPlugin(visibility, visible.schema, visible.hidden), costPlugin, ...sharedPlugins],
-      validationRules,
-      parseOptions: limitParseOptions(config.queryLimits),
-      formatError: createErrorFormatter({ exposeDetails: config.exposeErrorDetails, logger, visibility, hidden: visible.hidden, suggestions: officer }),
-      includeStacktraceInErrorResponses: config.exposeErrorDetails,
-      // "Did you mean …" only for the privacy officer (docs/api.md).
-      hideSchemaDetailsFromClientErrors: !officer,
-      // Refuses simple (form-like) requests without a preflight-forcing header; a bearer token is one.
-      csrfPrevention: { requestHeaders: ['x-apollo-operation-name', 'apollo-require-preflight', 'authorization', 'x-purpose'] },
-      allowBatchedHttpRequests: false,
-      // No automatic persisted queries: a shared cache of documents lets one caller replay or probe
-      // (by hash) what another sent. Clients send the document; docs/security-model.md.
-      persistedQueries: false,
-      introspection: true,
-      // index.ts owns the process signals and calls close().
-      stopOnTerminationSignals: false,
-    }));
-  }
-  await Promise.all([...servers.values()].map((server) => server.start()));
+  const servers = await startClassServers(services, deps.compiled, deps.upstream);
 
   await registerGraphqlRoute(app, services, servers);
   registerGraphiQLAssets(app, { roleSwitcher: devToolsEnabled(config) });

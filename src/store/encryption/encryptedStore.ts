@@ -58,7 +58,7 @@ class EncryptedCollection<T extends Document> implements Collection<T> {
     private readonly keys: DataKeys,
     keyring: MasterKeyring,
     private readonly blind: BlindIndexedField | undefined,
-    private readonly onDecryptFailure: (failure: DecryptFailure) => void,
+    onDecryptFailure: (failure: DecryptFailure) => void,
   ) {
     this.translator = new QueryTranslator(name, fields, blind);
     this.lazy = new LazyDecryptor(name, fields, keys.cache, keyring, onDecryptFailure, blind?.indexField);
@@ -66,7 +66,7 @@ class EncryptedCollection<T extends Document> implements Collection<T> {
 
   // ---- reads ----
 
-  /** Copies whose encrypted fields decrypt on first read (crypto/lazyDecryption.ts); one key query per batch at most. */
+  /** Copies whose encrypted fields decrypt on first read (lazyDecryption.ts); one key query per batch at most. */
   private decryptAll(docs: T[]): Promise<T[]> {
     return this.lazy.prepareAll(docs, (subjectIds) => this.keys.wrappedKeys(subjectIds));
   }
