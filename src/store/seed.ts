@@ -38,6 +38,30 @@ function weighted<T>(faker: Faker, items: readonly T[], weights: readonly number
   return faker.helpers.weightedArrayElement(items.map((value, i) => ({ value, weight: weights[i]! })));
 }
 
+/** One subject's consent choices (a realistic mix per purpose), appending their history to `events`. */
+function demoConsents(faker: Faker, id: string, createdAt: string, events: ConsentEventDocument[]): Partial<Record<Purpose, ConsentRecord>> {
+  const day = 86_400_000;
+  const consents: Partial<Record<Purpose, ConsentRecord>> = {};
+  for (const [purpose, mix] of Object.entries(CONSENT_MIX) as [Purpose, [number, number, number, number]][]) {
+    const state = weighted(faker, ['GRANTED', 'DENIED', 'WITHDRAWN', 'NONE'] as const, mix);
+    if (state === 'NONE') continue;
+    const source = faker.helpers.arrayElement(CONSENT_SOURCES);
+    const grantedAt = new Date(Date.parse(createdAt) + faker.number.int({ min: 0, max: 10 }) * day).toISOString();
+    const event = (status: ConsentStatus, at: string, n: number): ConsentEventDocument => ({
+      _id: `${id}:${purpose}:${n}`, subjectId: id, purpose, status, source, actor: id, actorRole: 'customer', policyVersion: POLICY_VERSION, at,
+    });
+    if (state === 'WITHDRAWN') {
+      const withdrawnAt = new Date(Date.parse(grantedAt) + faker.number.int({ min: 1, max: 300 }) * day).toISOString();
+      events.push(event('GRANTED', grantedAt, 1), event('WITHDRAWN', withdrawnAt, 2));
+      consents[purpose] = { status: 'WITHDRAWN', source, updatedAt: withdrawnAt, actor: id, policyVersion: POLICY_VERSION };
+    } else {
+      events.push(event(state, grantedAt, 1));
+      consents[purpose] = { status: state, source, updatedAt: grantedAt, actor: id, policyVersion: POLICY_VERSION };
+    }
+  }
+  return consents;
+}
+
 const LOCALES = { DE: de, FR: fr, ES: es, IT: it, NL: nl, SE: sv, PL: pl } as const;
 
 /** The customers and their consent events, generated in batches (same sequence whatever the batch size). */
@@ -78,24 +102,7 @@ export function* demoCustomerBatches(count: number, batchSize = 1000, seed = DEM
     const lastPurchaseAt = orderCount === 0 ? null : new Date(reference - faker.number.int({ min: 0, max: 730 }) * day - faker.number.int({ max: day - 1 })).toISOString();
     const interests = faker.helpers.arrayElements(INTERESTS, { min: 1, max: 4 }).sort();
     const createdAt = new Date(reference - faker.number.int({ min: 30, max: 2000 }) * day).toISOString();
-    const consents: Partial<Record<Purpose, ConsentRecord>> = {};
-    for (const [purpose, mix] of Object.entries(CONSENT_MIX) as [Purpose, [number, number, number, number]][]) {
-      const state = weighted(faker, ['GRANTED', 'DENIED', 'WITHDRAWN', 'NONE'] as const, mix);
-      if (state === 'NONE') continue;
-      const source = faker.helpers.arrayElement(CONSENT_SOURCES);
-      const grantedAt = new Date(Date.parse(createdAt) + faker.number.int({ min: 0, max: 10 }) * day).toISOString();
-      const event = (status: ConsentStatus, at: string, n: number): ConsentEventDocument => ({
-        _id: `${id}:${purpose}:${n}`, subjectId: id, purpose, status, source, actor: id, actorRole: 'customer', policyVersion: POLICY_VERSION, at,
-      });
-      if (state === 'WITHDRAWN') {
-        const withdrawnAt = new Date(Date.parse(grantedAt) + faker.number.int({ min: 1, max: 300 }) * day).toISOString();
-        consentEvents.push(event('GRANTED', grantedAt, 1), event('WITHDRAWN', withdrawnAt, 2));
-        consents[purpose] = { status: 'WITHDRAWN', source, updatedAt: withdrawnAt, actor: id, policyVersion: POLICY_VERSION };
-      } else {
-        consentEvents.push(event(state, grantedAt, 1));
-        consents[purpose] = { status: state, source, updatedAt: grantedAt, actor: id, policyVersion: POLICY_VERSION };
-      }
-    }
+    const consents = demoConsents(faker, id, createdAt, consentEvents);
     customers.push({
       _id: id, email, phone, fullName: `${firstName} ${lastName}`, birthDate: birth, postalCode, country,
       loyaltyTier: tier, lifetimeValue, orderCount, lastPurchaseAt, interests, consents,
