@@ -3,7 +3,8 @@
  *
  * Appends are serialized within the process: requests hand their batch to a queue, and one flush
  * at a time links every queued batch onto the chain head and writes them with a single insertMany
- * (group commit: concurrent requests share one durable write instead of queuing one fsync each).
+ * (group commit: concurrent requests share one durable write instead of queuing one fsync each). A
+ * flush first yields one turn of the event loop so that requests finishing together share it.
  * A batch's promise resolves only once its events are stored, so the audit plugin can hold the
  * response until then.
  *
@@ -52,6 +53,10 @@ export class AuditLog {
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
+        // Let every request that finishes in this turn of the event loop join the batch: with a store
+        // whose writes are synchronous (the embedded SQLite), nothing else could queue during a write,
+        // and each request would pay its own fsync while blocking all the others.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.queue;
         this.queue = [];
         try {
