@@ -1,74 +1,64 @@
 /**
- * The benchmark's baseline: a plain Apollo Server 5 on the same Fastify integration, with the same
- * SDL, the same resolvers and the same store, and no privacy layer at all — no token verification,
- * no shield gate, no @pii field wrappers, no visible-schema filtering, no audit, no privacy
- * extension, no query limits. What the gateway costs on top of this is the price of the privacy layer.
- *
- * The resolvers still expect a GatewayContext (loaders, services, purpose), so the baseline builds
- * one per request from the X-Purpose header without checking anything.
+ * The gateway with its privacy layers off, assembled here from the gateway's own modules (the product
+ * has no switch for this): the same Fastify app shape, Apollo Server, SDL, resolvers, loaders, token
+ * verification, purpose header, query limits and metrics, over the same store engine — but
+ *   - no encryption at rest (its store is seeded in clear),
+ *   - no per-role visible schema (one schema for everyone),
+ *   - no shield gate and no @pii field wrappers (resolvers run bare),
+ *   - no audit, no `extensions.privacy`, no Global Privacy Control plugin.
+ * What the full gateway costs on top of this is the price of the privacy layers together.
  */
-import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import { makeExecutableSchema } from '@graphql-tools/schema';
 import Fastify from 'fastify';
-import type { Config } from '../src/config';
-import type { GatewayContext, GatewayServices } from '../src/context';
-import { secretKey } from '../src/auth/tokens';
-import { RequestAudit } from '../src/audit/requestAudit';
-import { PrivacyRecorder } from '../src/enforcement/privacyRecorder';
-import { createPseudonymizer } from '../src/enforcement/redaction';
-import { compilePolicy } from '../directives/compilePolicy';
-import { piiDirectiveTypeDefs } from '../directives/pii';
-import { purposeDirectiveTypeDefs } from '../directives/purpose';
-import { resolvers } from '../resolvers';
-import type { Purpose } from '../src/policy/purposes';
-import type { Caller } from '../src/policy/types';
-import { loadTypeDefs } from '../src/schema';
-import { createLoaders } from '../src/store/loaders';
-import type { Store } from '../src/store/port';
 import type { Logger } from 'pino';
+import type { Config } from '../src/config';
+import { createContext, type GatewayContext, type GatewayServices } from '../src/context';
+import { secretKey } from '../src/auth/tokens';
+import { createPseudonymizer } from '../src/enforcement/redaction';
+import { metricsPlugin } from '../src/metrics/metricsPlugin';
+import { createGatewayMetrics } from '../src/metrics/gatewayMetrics';
+import type { AuditEventDocument } from '../src/audit/auditEvent';
+import { AuditLog } from '../src/audit/auditLog';
+import { compilePolicy } from '../directives/compilePolicy';
+import { buildAnnotatedSchema } from '../src/schema';
+import type { Store } from '../src/store/port';
+import { limitParseOptions, limitValidationRules, queryCostPlugin } from '../src/validation/queryLimits';
 
-/** Everyone is this caller on the baseline: it exists only because resolvers read the context. */
-const BASELINE_CALLER: Caller = {
-  sub: 'baseline', role: 'privacy_officer', scopes: [], partnerId: null,
-  purposes: ['LEGAL_COMPLIANCE', 'SUPPORT', 'ANALYTICS', 'MARKETING', 'PERSONALIZATION', 'THIRD_PARTY_SHARING'],
-};
+const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(',') : value);
 
-export async function createBaseline(config: Config, store: Store, logger: Logger) {
-  // Same SDL (the directives are declared so it parses, but nothing reads them) and same resolvers.
-  const schema = makeExecutableSchema({ typeDefs: [piiDirectiveTypeDefs, purposeDirectiveTypeDefs, ...loadTypeDefs()], resolvers });
+export async function createBareGateway(config: Config, store: Store, logger: Logger) {
+  const schema = buildAnnotatedSchema();
   const services: GatewayServices = {
     config, store, logger,
     policy: compilePolicy(schema),
     pseudonymize: createPseudonymizer(config.pseudonymKey),
     jwtKey: secretKey(config.jwtSecret),
-  } as GatewayServices;
+    // The bare gateway audits nothing; the log exists because the services shape carries one.
+    auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
+    metrics: createGatewayMetrics(),
+  };
   const app = Fastify({ logger: false, bodyLimit: config.bodyLimitBytes });
   const apollo = new ApolloServer<GatewayContext>({
     schema,
-    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
-    csrfPrevention: true,
+    plugins: [
+      fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(),
+      queryCostPlugin(config.queryLimits, config.maxPageSize), metricsPlugin(services),
+    ],
+    validationRules: limitValidationRules(config.queryLimits),
+    parseOptions: limitParseOptions(config.queryLimits),
+    allowBatchedHttpRequests: false,
     introspection: true,
   });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request) => {
-      const stated = request.headers['x-purpose'];
-      const purpose = (typeof stated === 'string' ? stated : 'LEGAL_COMPLIANCE') as Purpose;
-      return {
-        requestId: randomUUID(),
-        caller: BASELINE_CALLER,
-        purpose,
-        loaders: createLoaders(store),
-        privacy: new PrivacyRecorder(BASELINE_CALLER, purpose),
-        audit: new RequestAudit(),
-        pseudonymize: services.pseudonymize,
-        services,
-        signals: { gpc: false },
-      } as GatewayContext;
-    },
+    context: async (request) => createContext(services, {
+      requestId: String(request.id),
+      authorization: header(request.headers.authorization),
+      purposeHeader: header(request.headers['x-purpose']),
+      gpcHeader: header(request.headers['sec-gpc']),
+    }),
   });
   app.route({ method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', handler });
   return { app, close: () => app.close() };

@@ -1,87 +1,96 @@
 /**
- * `npm run bench`: the gateway against a plain Apollo Server 5 baseline (bench/baselineServer.ts),
- * same data, same resolvers, same Fastify, in one run on one machine.
+ * `npm run bench`: two comparisons in one run, on one machine, alternating rounds.
+ *   (a) the gateway, every layer on, against a plain Apollo Server 5 serving the same 100 customers
+ *       from an in-memory JSON array (bench/plainApollo.ts): what the whole product costs;
+ *   (b) the gateway against itself with the privacy layers off, assembled from the same modules
+ *       (bench/baselineServer.ts): what the privacy layers cost.
  *
- * Both servers run in child processes (bench/serverProcess.ts) over their own copy of the same
- * deterministic demo data (embedded store). For each scenario, autocannon drives them alternately —
- * gateway, baseline, baseline, gateway, ... — for BENCH_ROUNDS rounds of BENCH_DURATION seconds, so
- * drift on a shared machine hits both alike. Reported per server: requests/s, p50 and p99 latency
- * (medians over the rounds), peak RSS under load; and the gateway/baseline ratios.
+ * Three child processes (bench/serverProcess.ts), all NODE_ENV=production, the gateways with the same
+ * production secrets and the per-caller rate limit lifted through its config. autocannon runs in this
+ * process and drives one server at a time; each round visits all three, in a rotating order, so drift
+ * on a shared machine hits all alike. Throughput counts 2xx answers only. Reported: medians over the
+ * rounds of req/s, p50, p99 and the server's own CPU time per answer (the steadiest figure when other
+ * work shares the machine), and the ratios of those medians.
  *
- * Environment: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_CONNECTIONS (10), BENCH_CUSTOMERS
- * (10000), BENCH_ONLY (substring of scenario names), BENCH_JSON (write results there),
- * BENCH_CPU_PROF (directory: run the gateway with --cpu-prof there).
+ * Environment: BENCH_ROUNDS (5), BENCH_DURATION (5 s), BENCH_CONNECTIONS (16), BENCH_CUSTOMERS (10000),
+ * BENCH_ONLY (page|one), BENCH_JSON (write results there), BENCH_CPU_PROF (directory: the gateway
+ * runs with --cpu-prof there).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { loadConfig } from '../src/config';
-import { mintToken, secretKey } from '../src/auth/tokens';
-import { scenarios, type Scenario } from './scenarios';
-
-type Kind = 'gateway' | 'baseline';
+import { mintToken } from '../src/auth/tokens';
+import { PLAIN_DATA_QUERY, SCENARIO_TITLES, scenarios, type Scenario } from './scenarios';
+import type { ServerKind } from './serverProcess';
+import { formatReport, median, type Round, type ScenarioResult, type Summary } from './report';
 
 const env = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
   return value;
 };
-const ROUNDS = env('BENCH_ROUNDS', 3);
+const ROUNDS = env('BENCH_ROUNDS', 5);
 const DURATION = env('BENCH_DURATION', 5);
-const CONNECTIONS = env('BENCH_CONNECTIONS', 10);
+const CONNECTIONS = env('BENCH_CONNECTIONS', 16);
 const CUSTOMERS = env('BENCH_CUSTOMERS', 10_000);
 const ONLY = process.env.BENCH_ONLY;
+const KINDS: readonly ServerKind[] = ['gateway', 'bare', 'plain'];
 
 interface Server {
-  kind: Kind;
-  url: string;
+  kind: ServerKind;
+  endpoint: string;
   child: ChildProcess;
-  dataDir: string;
 }
 
 const SERVER_SCRIPT = fileURLToPath(new URL('./serverProcess.ts', import.meta.url));
+const secret = () => randomBytes(32).toString('base64url');
+/** Production secrets shared by both gateways (the parent mints tokens with JWT_SECRET). */
+const SECRETS = { JWT_SECRET: secret(), PSEUDONYM_KEY: secret(), MASTER_KEY: secret(), BLIND_INDEX_KEY: secret() };
 
-/** Environment shared by both servers: same secrets, same data size, no rate limit in the way. */
-const serverEnv = (dataDir: string): NodeJS.ProcessEnv => ({
-  ...process.env,
-  NODE_ENV: 'test',
-  DATA_DIR: dataDir,
-  DEMO_CUSTOMERS: String(CUSTOMERS),
-  RATE_LIMIT_PER_MINUTE: '10000000',
-});
-
-async function startServer(kind: Kind): Promise<Server> {
-  const dataDir = mkdtempSync(join(tmpdir(), `pg-bench-${kind}-`));
+async function startServer(kind: ServerKind, workDir: string, extra: NodeJS.ProcessEnv = {}): Promise<Server> {
   const profile = kind === 'gateway' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = fork(SERVER_SCRIPT, [kind], { execArgv: ['--import', 'tsx', ...profile], env: serverEnv(dataDir), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const url = await new Promise<string>((resolve, reject) => {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env, ...SECRETS, ...extra,
+    NODE_ENV: 'production', DATA_DIR: join(workDir, kind), DEMO_CUSTOMERS: String(CUSTOMERS), RATE_LIMIT_PER_MINUTE: '10000000',
+  };
+  const child = fork(SERVER_SCRIPT, [kind], { execArgv: ['--import', 'tsx', ...profile], env: childEnv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const endpoint = await new Promise<string>((resolve, reject) => {
     child.once('message', (message: { ready?: string }) => (message.ready ? resolve(message.ready) : reject(new Error('bad ready message'))));
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code} before it was ready`)));
   });
-  return { kind, url, child, dataDir };
+  return { kind, endpoint, child };
 }
 
-function ask<T>(server: Server, message: object, key: string): Promise<T> {
+interface Usage {
+  /** Peak RSS in bytes since the last reset. */
+  peak: number;
+  /** CPU time (user + system) the server process used so far. */
+  cpuMicros: number;
+}
+
+/** Asks a server for its usage figures (and resets its RSS peak first when asked). */
+function usage(server: Server, reset: boolean): Promise<Usage> {
   return new Promise((resolve) => {
-    const listener = (reply: Record<string, unknown>) => {
-      if (key in reply) {
+    const listener = (reply: Partial<Usage>) => {
+      if (reply.peak !== undefined && reply.cpuMicros !== undefined) {
         server.child.off('message', listener);
-        resolve(reply[key] as T);
+        resolve(reply as Usage);
       }
     };
     server.child.on('message', listener);
-    server.child.send(message);
+    server.child.send(reset ? { reset: true, report: true } : { report: true });
   });
 }
 
 async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.send({ stop: true });
   await exited;
-  rmSync(server.dataDir, { recursive: true, force: true });
 }
 
 interface Request {
@@ -89,135 +98,92 @@ interface Request {
   body: string;
 }
 
-async function post(server: Server, request: Request): Promise<{ data?: Record<string, any> | null; errors?: unknown[] }> {
-  const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: request.headers, body: request.body });
+async function post(endpoint: string, request: Request): Promise<{ data?: Record<string, any> | null; errors?: unknown[] }> {
+  const response = await fetch(endpoint, { method: 'POST', headers: request.headers, body: request.body });
   return (await response.json()) as { data?: Record<string, any> | null; errors?: unknown[] };
 }
 
-interface Round {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
+/** One measured run; CPU time is the server's own, per 2xx answer (robust to other load on the machine). */
+async function drive(server: Server, request: Request, duration: number): Promise<Round & { peak: number }> {
+  const before = await usage(server, true);
+  const result = await autocannon({ url: server.endpoint, method: 'POST', headers: request.headers, body: request.body, connections: CONNECTIONS, duration });
+  const after = await usage(server, false);
+  const ok = result['2xx'];
+  return {
+    rps: ok / result.duration, p50: result.latency.p50, p99: result.latency.p99, failed: result.errors + result.non2xx + result.timeouts,
+    cpuMs: ok > 0 ? (after.cpuMicros - before.cpuMicros) / 1000 / ok : Number.NaN, peak: after.peak,
+  };
 }
 
-async function drive(server: Server, request: Request): Promise<Round> {
-  const result = await autocannon({
-    url: `${server.url}/graphql`,
-    method: 'POST',
-    headers: request.headers,
-    body: request.body,
-    connections: CONNECTIONS,
-    duration: DURATION,
-  });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx + result.timeouts };
-}
+/** Round r visits the servers in a rotated order: gateway-bare-plain, bare-plain-gateway, plain-gateway-bare, ... */
+const orderOf = (round: number): ServerKind[] => KINDS.map((_, i) => KINDS[(i + round) % KINDS.length]!);
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-interface Summary {
-  rps: number;
-  p50: number;
-  p99: number;
-  peakRssMb: number;
-  errors: number;
-  rounds: Round[];
-}
-
-interface ScenarioResult {
-  name: string;
-  skipped?: string;
-  gateway?: Summary;
-  baseline?: Summary;
-  ratios?: { rps: number; p50: number; p99: number };
-}
-
-async function runScenario(servers: Record<Kind, Server>, scenario: Scenario, request: Record<Kind, Request>): Promise<ScenarioResult> {
-  for (const kind of ['gateway', 'baseline'] as const) {
-    const problem = scenario.check(await post(servers[kind], request[kind]));
+async function runScenario(servers: Record<ServerKind, Server>, scenario: Scenario, request: Record<ServerKind, Request>): Promise<ScenarioResult> {
+  for (const kind of KINDS) {
+    const problem = scenario.check(await post(servers[kind].endpoint, request[kind]));
     if (problem !== null) return { name: scenario.name, skipped: `${kind}: ${problem}` };
   }
-  // Warm-up (JIT, caches), unmeasured.
-  for (const kind of ['gateway', 'baseline'] as const) await autocannon({ url: `${servers[kind].url}/graphql`, method: 'POST', headers: request[kind].headers, body: request[kind].body, connections: CONNECTIONS, duration: 2 });
-  const rounds: Record<Kind, Round[]> = { gateway: [], baseline: [] };
-  const peaks: Record<Kind, number> = { gateway: 0, baseline: 0 };
+  for (const kind of KINDS) await drive(servers[kind], request[kind], 3); // warm-up (JIT, caches), unmeasured
+  const rounds: Record<ServerKind, Round[]> = { gateway: [], bare: [], plain: [] };
+  const peaks: Record<ServerKind, number> = { gateway: 0, bare: 0, plain: 0 };
   for (let round = 0; round < ROUNDS; round += 1) {
-    const order: Kind[] = round % 2 === 0 ? ['gateway', 'baseline'] : ['baseline', 'gateway'];
-    for (const kind of order) {
-      await ask(servers[kind], { reset: true, report: true }, 'peak');
-      rounds[kind].push(await drive(servers[kind], request[kind]));
-      peaks[kind] = Math.max(peaks[kind], await ask<number>(servers[kind], { report: true }, 'peak'));
+    for (const kind of orderOf(round)) {
+      const { peak, ...measured } = await drive(servers[kind], request[kind], DURATION);
+      rounds[kind].push(measured);
+      peaks[kind] = Math.max(peaks[kind], peak);
       process.stderr.write('.');
     }
   }
-  const summary = (kind: Kind): Summary => ({
+  const summary = (kind: ServerKind): Summary => ({
     rps: median(rounds[kind].map((r) => r.rps)),
     p50: median(rounds[kind].map((r) => r.p50)),
     p99: median(rounds[kind].map((r) => r.p99)),
+    cpuMs: median(rounds[kind].map((r) => r.cpuMs)),
     peakRssMb: Math.round(peaks[kind] / 1024 / 1024),
-    errors: rounds[kind].reduce((sum, r) => sum + r.errors, 0),
+    failed: rounds[kind].reduce((sum, r) => sum + r.failed, 0),
     rounds: rounds[kind],
   });
-  const gateway = summary('gateway');
-  const baseline = summary('baseline');
-  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-  return { name: scenario.name, gateway, baseline, ratios: { rps: ratio(gateway.rps, baseline.rps), p50: ratio(gateway.p50, baseline.p50), p99: ratio(gateway.p99, baseline.p99) } };
-}
-
-function printTable(results: ScenarioResult[]): void {
-  const rows = [['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MB', 'errors']];
-  for (const result of results) {
-    if (result.skipped !== undefined) {
-      rows.push([result.name, 'SKIPPED', result.skipped.slice(0, 80), '', '', '', '']);
-      continue;
-    }
-    for (const kind of ['gateway', 'baseline'] as const) {
-      const s = result[kind]!;
-      rows.push([result.name, kind, s.rps.toFixed(1), String(s.p50), String(s.p99), String(s.peakRssMb), String(s.errors)]);
-    }
-    const r = result.ratios!;
-    rows.push([result.name, 'gateway/baseline', r.rps.toFixed(2), r.p50.toFixed(2), r.p99.toFixed(2), '', '']);
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
+  return { name: scenario.name, gateway: summary('gateway'), bare: summary('bare'), plain: summary('plain') };
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', NODE_ENV: 'test' });
-  const key = secretKey(config.jwtSecret);
-  process.stderr.write(`starting gateway and baseline (${CUSTOMERS} demo customers each)...\n`);
-  const servers = { gateway: await startServer('gateway'), baseline: await startServer('baseline') };
+  const key = new TextEncoder().encode(SECRETS.JWT_SECRET);
+  const workDir = mkdtempSync(join(tmpdir(), 'pg-bench-'));
+  const servers: Partial<Record<ServerKind, Server>> = {};
+  const load = loadavg()[0]!.toFixed(1);
   try {
-    const officer = await mintToken({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'], sub: 'bench-officer' }, key);
-    const first = await post(servers.gateway, {
+    process.stderr.write(`seeding and starting the gateway and the bare gateway (${CUSTOMERS} demo customers each)...\n`);
+    [servers.gateway, servers.bare] = await Promise.all([startServer('gateway', workDir), startServer('bare', workDir)]);
+    const officer = await mintToken({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'], sub: 'bench-officer', ttl: '2h' }, key);
+    const clear = await post(servers.gateway.endpoint, {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${officer}` },
-      body: JSON.stringify({ query: '{ customers(first: 1) { edges { node { id } } } }' }),
+      body: JSON.stringify({ query: PLAIN_DATA_QUERY }),
     });
-    const customerId = String(first.data?.customers?.edges?.[0]?.node?.id ?? 'unknown');
+    const customers = (clear.data?.customers?.edges ?? []).map((edge: { node: unknown }) => edge.node) as { id: string }[];
+    if (customers.length !== 100) throw new Error(`could not read 100 customers for the plain server: ${JSON.stringify(clear).slice(0, 300)}`);
+    const plainData = join(workDir, 'customers.json');
+    writeFileSync(plainData, JSON.stringify(customers));
+    servers.plain = await startServer('plain', workDir, { PLAIN_DATA: plainData });
+    const all = servers as Record<ServerKind, Server>;
+
     const results: ScenarioResult[] = [];
-    for (const scenario of scenarios(customerId)) {
+    for (const scenario of scenarios(customers[0]!.id)) {
       if (ONLY !== undefined && !scenario.name.includes(ONLY)) continue;
       const body = JSON.stringify({ query: scenario.query, variables: scenario.variables });
       const token = await mintToken({ ...scenario.token, ttl: '2h' }, key);
-      const base = { 'content-type': 'application/json', 'x-purpose': scenario.purpose };
-      process.stderr.write(`${scenario.name} `);
-      const result = await runScenario(servers, scenario, {
-        gateway: { headers: { ...base, authorization: `Bearer ${token}` }, body },
-        baseline: { headers: base, body },
-      });
-      process.stderr.write(result.skipped ? ` skipped (${result.skipped.slice(0, 120)})\n` : ' done\n');
+      const gatewayRequest = { headers: { 'content-type': 'application/json', 'x-purpose': scenario.purpose, authorization: `Bearer ${token}` }, body };
+      process.stderr.write(`${SCENARIO_TITLES[scenario.name]} `);
+      const result = await runScenario(all, scenario, { gateway: gatewayRequest, bare: gatewayRequest, plain: { headers: { 'content-type': 'application/json' }, body } });
+      process.stderr.write(result.skipped ? ` skipped (${result.skipped.slice(0, 160)})\n` : ' done\n');
       results.push(result);
     }
-    process.stdout.write(`\nnode ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB; `
-      + `${ROUNDS} rounds x ${DURATION} s per server and scenario, ${CONNECTIONS} connections, ${CUSTOMERS} customers, medians over rounds\n\n`);
-    printTable(results);
-    if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ date: new Date().toISOString(), rounds: ROUNDS, duration: DURATION, connections: CONNECTIONS, customers: CUSTOMERS, results }, null, 2)}\n`);
+    const machine = `node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, load average ${load} at the start`;
+    const setup = `${ROUNDS} rounds x ${DURATION} s per server and scenario (rotating order), ${CONNECTIONS} connections, ${CUSTOMERS} customers in the gateways' stores, NODE_ENV=production, medians over rounds, 2xx only`;
+    process.stdout.write(`\n${machine}\n${setup}\n\n${formatReport(results)}`);
+    if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ date: new Date().toISOString(), machine, setup, results }, null, 2)}\n`);
   } finally {
-    await Promise.all([stopServer(servers.gateway), stopServer(servers.baseline)]);
+    await Promise.all(Object.values(servers).map((server) => stopServer(server)));
+    rmSync(workDir, { recursive: true, force: true });
   }
 }
 

@@ -1,25 +1,48 @@
 /**
  * One benchmarked server in its own process (so it never shares an event loop with autocannon):
- * `node --import tsx bench/serverProcess.ts gateway|baseline`, configured by the environment
- * (DATA_DIR, DEMO_CUSTOMERS, RATE_LIMIT_PER_MINUTE, ...). Talks to the parent over IPC:
- * sends { ready: url }; answers { peak } (peak RSS in bytes since the last { reset }) to { report }.
+ * `node --import tsx bench/serverProcess.ts gateway|bare|plain`, configured by the environment
+ * (NODE_ENV=production, DATA_DIR, DEMO_CUSTOMERS, RATE_LIMIT_PER_MINUTE, secrets; PLAIN_DATA for plain).
+ * Talks to the parent over IPC: sends { ready: endpoint }; answers { peak } (peak RSS in bytes since
+ * the last { reset }) to { report }; exits on { stop }.
  */
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { createGateway } from '../src/server';
 import { openStore } from '../src/store/openStore';
-import { createBaseline } from './baselineServer';
+import { createBareGateway } from './baselineServer';
+import { startPlainApollo } from './plainApollo';
 
-type Kind = 'gateway' | 'baseline';
+export type ServerKind = 'gateway' | 'bare' | 'plain';
 
-async function main(): Promise<void> {
-  const kind = process.argv[2] as Kind;
-  if (kind !== 'gateway' && kind !== 'baseline') throw new Error('usage: serverProcess.ts gateway|baseline');
+interface Running {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+async function start(kind: ServerKind): Promise<Running> {
+  if (kind === 'plain') {
+    const plain = await startPlainApollo(process.env.PLAIN_DATA ?? '');
+    return { endpoint: plain.url, close: plain.close };
+  }
   const config = loadConfig({ ...process.env, PORT: '0', LOG_LEVEL: 'silent' });
   const logger = createLogger(config);
-  const store = await openStore(config, logger);
-  const server = kind === 'gateway' ? (await createGateway({ config, store, logger })).app : (await createBaseline(config, store, logger)).app;
-  const url = await server.listen({ port: 0, host: '127.0.0.1' });
+  if (kind === 'gateway') {
+    const store = await openStore(config, logger);
+    const gateway = await createGateway({ config, store, logger });
+    const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
+    return { endpoint: `${url}/graphql`, close: async () => { await gateway.close(); await store.close(); } };
+  }
+  // The bare gateway's store holds the same seed in clear (the product refuses that in production).
+  const store = await openStore({ ...config, encryption: { ...config.encryption, enabled: false } }, logger);
+  const bare = await createBareGateway(config, store, logger);
+  const url = await bare.app.listen({ port: 0, host: '127.0.0.1' });
+  return { endpoint: `${url}/graphql`, close: async () => { await bare.close(); await store.close(); } };
+}
+
+async function main(): Promise<void> {
+  const kind = process.argv[2] as ServerKind;
+  if (!['gateway', 'bare', 'plain'].includes(kind)) throw new Error('usage: serverProcess.ts gateway|bare|plain');
+  const server = await start(kind);
 
   // Peak RSS under load: sampled often, reset by the parent before each measured run.
   let peak = process.memoryUsage.rss();
@@ -30,12 +53,13 @@ async function main(): Promise<void> {
 
   process.on('message', (message: { reset?: true; report?: true; stop?: true }) => {
     if (message.reset) peak = process.memoryUsage.rss();
-    if (message.report) process.send?.({ peak: Math.max(peak, process.memoryUsage.rss()) });
-    if (message.stop) {
-      void server.close().then(() => store.close()).then(() => process.exit(0));
+    if (message.report) {
+      const cpu = process.cpuUsage();
+      process.send?.({ peak: Math.max(peak, process.memoryUsage.rss()), cpuMicros: cpu.user + cpu.system });
     }
+    if (message.stop) void server.close().then(() => process.exit(0));
   });
-  process.send?.({ ready: url });
+  process.send?.({ ready: server.endpoint });
 }
 
 main().catch((error: unknown) => {

@@ -77,6 +77,10 @@ export interface EncryptionConfig {
   previousMasterKey: string | undefined;
   /** BLIND_INDEX_KEY: HMAC key of the email blind index; must differ from MASTER_KEY. */
   blindIndexKey: string;
+  /** DECRYPTION_CACHE_SUBJECTS (default 10000): subjects whose unwrapped keys and decrypted values stay in memory; 0 turns the cache off. */
+  cacheSubjects: number;
+  /** DECRYPTION_CACHE_TTL_SECONDS (default 600): how long a subject stays cached (bounds staleness after an erasure by another process). */
+  cacheTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -130,7 +134,11 @@ function encryptionConfig(env: Env, nodeEnv: NodeEnv, warnings: string[]): Encry
   }
   const previousRaw = env.MASTER_KEY_PREVIOUS;
   const previousMasterKey = previousRaw === undefined || previousRaw === '' ? undefined : secret(env, 'MASTER_KEY_PREVIOUS', '', nodeEnv, warnings);
-  return { enabled: switchRaw === 'on', masterKey, previousMasterKey, blindIndexKey };
+  return {
+    enabled: switchRaw === 'on', masterKey, previousMasterKey, blindIndexKey,
+    cacheSubjects: integer(env, 'DECRYPTION_CACHE_SUBJECTS', 10_000, 0, 1_000_000),
+    cacheTtlSeconds: integer(env, 'DECRYPTION_CACHE_TTL_SECONDS', 600, 1, 86_400),
+  };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

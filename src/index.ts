@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createGateway } from './server';
 import { openStore } from './store/openStore';
+import { startTracing } from './tracing/setup';
 import { openGatewayMode } from './upstream/openGatewayMode';
 
 async function main(): Promise<void> {
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config);
   for (const warning of config.warnings) logger.warn(warning);
+  // OpenTelemetry, off unless OTEL_TRACES_EXPORTER says otherwise (docs/observability.md).
+  const tracing = startTracing(process.env);
+  if (tracing !== null) logger.info({ exporter: process.env.OTEL_TRACES_EXPORTER }, 'tracing on');
   const { gatewayConfigPath } = config;
   // GATEWAY_CONFIG set: gateway mode (fronting upstream GraphQL services), else managed mode.
   const mode = gatewayConfigPath === undefined ? undefined : await openGatewayMode({ ...config, gatewayConfigPath }, logger, openStore);
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await gateway.close();
     await store.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

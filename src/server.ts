@@ -34,6 +34,9 @@ import { buildGatewaySchema } from './schema';
 import type { Store } from './store/port';
 import type { UpstreamMode } from './upstream/upstreamGateway';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from './validation/queryLimits';
+import { createFilterScrubber } from './tracing/scrub';
+import { tracingEnabled } from './tracing/setup';
+import { storeForTracing } from './tracing/tracedStore';
 
 export interface GatewayDeps {
   config: Config;
@@ -54,8 +57,9 @@ export interface Gateway {
 }
 
 export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
-  const { config, store, logger } = deps;
+  const { config, logger } = deps;
   const { schema, policy } = deps.upstream ?? buildGatewaySchema();
+  const store = storeForTracing(deps.store, () => createFilterScrubber(policy), tracingEnabled());
   const services: GatewayServices = {
     config, store, policy, logger,
     pseudonymize: createPseudonymizer(config.pseudonymKey),

@@ -1,8 +1,8 @@
 /**
  * Admission to POST/GET /graphql, in the order a request meets it:
  *   a browser page? → GraphiQL (static, local assets, not rate-limited)
- *   → onRequest: the token is verified once (`authenticate`) and the outcome kept for the request
- *   → preHandler: @fastify/rate-limit keyed by the verified caller (or the address without a token);
+ *   → the token is verified once (`authenticate`; a preview is admitted here) and the outcome kept
+ *   → @fastify/rate-limit keyed by the verified caller (or the address without a token);
  *     over the limit, the HTTP error handler answers 429 RATE_LIMITED with Retry-After
  *   → handler: the Apollo server of the caller's visibility class; its context reuses the verified
  *     caller. A token failure is answered by the anonymous class's server, whose context function
@@ -22,6 +22,7 @@ import { admitPreview } from '../preview/admitPreview';
 import { previewOnSend } from '../preview/markResponse';
 import { PREVIEW_HEADER } from '../preview/previewHeader';
 import type { PreviewMark } from '../preview/previewMark';
+import { tracedAuthentication, tracedRoute } from '../tracing/requestSpans';
 import { rateLimitKey } from './rateLimitKey';
 
 type ApolloRoute = RouteHandlerMethod<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, { Reply: string }>;
@@ -74,7 +75,7 @@ function classHandlers(services: GatewayServices, servers: ReadonlyMap<Visibilit
   return handlers;
 }
 
-/** @fastify/rate-limit as the route's preHandler, keyed by who sent the request (in a preview: the officer). */
+/** @fastify/rate-limit's check, keyed by who sent the request (in a preview: the officer). */
 async function callerRateLimit(app: FastifyInstance, services: GatewayServices, admissions: Admissions) {
   await app.register(rateLimit, {
     global: false,
@@ -86,7 +87,6 @@ async function callerRateLimit(app: FastifyInstance, services: GatewayServices, 
     max: services.config.rateLimitPerMinute,
     timeWindow: RATE_WINDOW_MS,
     keyGenerator: (request) => rateLimitKey(admissions.get(request)?.sender ?? null, request.ip),
-    allowList: (request) => wantsGraphiQL(request),
     onExceeded: () => services.metrics.errors.inc({ code: 'RATE_LIMITED' }),
     errorResponseBuilder: () => new RateLimitExceeded(),
   });
@@ -96,7 +96,7 @@ async function callerRateLimit(app: FastifyInstance, services: GatewayServices, 
 async function admit(services: GatewayServices, request: FastifyRequest, onPreview: (mark: PreviewMark) => void): Promise<Admission> {
   let sender: Authenticated['caller'] = null;
   try {
-    const authenticated = await authenticate(services, header(request, 'authorization'));
+    const authenticated = await tracedAuthentication(() => authenticate(services, header(request, 'authorization')));
     sender = authenticated.caller;
     const admitted = await admitPreview(services, authenticated, header(request, PREVIEW_HEADER), request.id, onPreview);
     return { ok: true, ...admitted, sender };
@@ -112,24 +112,25 @@ export async function registerGraphqlRoute(
   const admissions: Admissions = new WeakMap();
   const previews = new WeakMap<object, PreviewMark>();
   const handlers = classHandlers(services, servers, admissions);
+  const limit = await callerRateLimit(app, services, admissions);
+  // Admission runs inside the handler, so that its spans nest under the request's (tracedRoute).
   const graphqlRoute: ApolloRoute = async function graphqlRoute(request, reply) {
     if (wantsGraphiQL(request)) {
       const page = graphiqlPage({ roleSwitcher: devToolsEnabled(services.config) });
       return reply.type(page.type).headers(page.headers).send(page.body);
     }
+    const admission = await admit(services, request, (mark) => previews.set(request, mark));
+    admissions.set(request, admission);
+    // Over the limit, this throws: the HTTP error handler answers 429 RATE_LIMITED with Retry-After.
+    await limit.call(app, request, reply);
     // A preview runs on the previewed caller's server: its schema, gate and errors.
-    const admission = admissions.get(request);
-    const visibility = admission?.ok ? visibilityOf(admission.authenticated.caller) : 'anonymous';
+    const visibility = admission.ok ? visibilityOf(admission.authenticated.caller) : 'anonymous';
     return handlers.get(visibility)!.call(this, request, reply);
   };
   app.route({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
-    onRequest: async (request) => {
-      if (!wantsGraphiQL(request)) admissions.set(request, await admit(services, request, (mark) => previews.set(request, mark)));
-    },
-    preHandler: await callerRateLimit(app, services, admissions),
     onSend: previewOnSend(previews),
-    handler: graphqlRoute,
+    handler: tracedRoute(graphqlRoute),
   });
 }

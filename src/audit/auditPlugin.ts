@@ -11,6 +11,7 @@ import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
 import type { GatewayContext, GatewayServices } from '../context';
 import { ErrorCode } from '../errors';
 import { requestEventDrafts, rootCoordinates } from './requestEvents';
+import { inSpan } from '../tracing/spans';
 
 function withholdResponse(response: GraphQLResponse): void {
   response.body = {
@@ -30,7 +31,7 @@ export function auditPlugin(services: GatewayServices): ApolloServerPlugin<Gatew
           try {
             const operations = rootCoordinates(requestContext.operation ?? undefined, requestContext.document);
             const drafts = requestEventDrafts(contextValue, operations, new Date().toISOString());
-            const stored = await log.append(drafts);
+            const stored = await inSpan('gateway.audit', { 'gateway.audit.events': drafts.length }, () => log.append(drafts));
             for (const event of stored) metrics.auditEvents.inc({ decision: event.decision });
           } catch (error) {
             metrics.auditWriteFailures.inc();

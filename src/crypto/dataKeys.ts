@@ -3,13 +3,15 @@
  * `{ _id: "dk:<subjectId>:<version>", subjectId, wrappedKey, masterKeyId, version, createdAt }`.
  *
  * `DataKeys.forSubjects` fetches the keys of a whole batch of subjects in one query and returns a
- * per-call cache that unwraps each key at most once; nothing unwrapped outlives the call, so no key
- * survives its subject's erasure in memory and no cache is shared between callers.
+ * per-call cache that unwraps each key at most once (used by writes). Reads go through the
+ * process-wide SubjectCache (crypto/subjectCache.ts) owned here, which `shred` clears at once, so no
+ * unwrapped key survives its subject's erasure in memory.
  */
 import { randomBytes } from 'node:crypto';
 import type { Collection, Document } from '../store/port';
 import { DecryptionError, KEY_BYTES, type AesKey } from './envelope';
 import type { MasterKeyring } from './masterKeys';
+import { SubjectCache } from './subjectCache';
 
 export interface DataKeyDocument extends Document {
   subjectId: string;
@@ -54,7 +56,17 @@ export class SubjectKeyCache {
 }
 
 export class DataKeys {
-  constructor(private readonly keys: Collection<DataKeyDocument>, private readonly ring: MasterKeyring) {}
+  constructor(
+    private readonly keys: Collection<DataKeyDocument>,
+    private readonly ring: MasterKeyring,
+    /** Unwrapped keys and decrypted values of recently read subjects (process-wide, bounded). */
+    readonly cache: SubjectCache = new SubjectCache(),
+  ) {}
+
+  /** The wrapped keys of these subjects, by subject (one query). */
+  wrappedKeys(subjectIds: readonly string[]): Promise<Map<string, DataKeyDocument[]>> {
+    return this.fetch(subjectIds);
+  }
 
   private async fetch(subjectIds: readonly string[]): Promise<Map<string, DataKeyDocument[]>> {
     const bySubject = new Map<string, DataKeyDocument[]>();
@@ -98,7 +110,13 @@ export class DataKeys {
 
   /** Crypto-shredding: deletes every data key of the subject. Returns how many were deleted. */
   async shred(subjectId: string): Promise<number> {
-    const { deletedCount } = await this.keys.deleteMany({ subjectId });
-    return deletedCount;
+    // Forgotten before (no read in flight may cache it again) and after the keys are gone.
+    this.cache.forget(subjectId);
+    try {
+      const { deletedCount } = await this.keys.deleteMany({ subjectId });
+      return deletedCount;
+    } finally {
+      this.cache.forget(subjectId);
+    }
   }
 }

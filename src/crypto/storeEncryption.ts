@@ -19,8 +19,9 @@ import { MasterKeyring } from './masterKeys';
 const MARKER_ID = 'encryption';
 
 export function createEncryptedStore(inner: Store, config: Pick<Config, 'encryption'>, logger: Logger, fields: EncryptedFieldMap = encryptedFieldsFromSchema()): EncryptedStore {
-  const { masterKey, previousMasterKey, blindIndexKey } = config.encryption;
+  const { masterKey, previousMasterKey, blindIndexKey, cacheSubjects, cacheTtlSeconds } = config.encryption;
   return new EncryptedStore(inner, {
+    cache: { maxSubjects: cacheSubjects, ttlMs: cacheTtlSeconds * 1000 },
     keyring: new MasterKeyring(masterKey, previousMasterKey),
     emailBlindIndex: createEmailBlindIndexer(blindIndexKey),
     fields,

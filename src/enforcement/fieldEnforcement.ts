@@ -8,7 +8,7 @@ import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { decideForSubject, POLICY_ERROR_DECISION } from '../policy/decide';
 import type { ConsentStatus, Purpose } from '../policy/purposes';
-import type { Decision, FieldPolicy, Policy, SubjectConsent } from '../policy/types';
+import type { Decision, FieldPolicy, Policy, Redaction, SubjectConsent } from '../policy/types';
 import type { PrivacyRecorder } from './privacyRecorder';
 import { applyRedaction, type Pseudonymizer } from './redaction';
 
@@ -30,11 +30,21 @@ function subjectIdOf(parent: SubjectDocument): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
-/** Reads consent straight off the loaded document; a document loaded without consents yields undefined (fail closed). */
+type StoredConsents = NonNullable<SubjectDocument['consents']>;
+
+/** Consent read straight off the loaded document (a small view, no closure). */
+class DocumentConsent implements SubjectConsent {
+  constructor(private readonly consents: StoredConsents) {}
+
+  get(purpose: Purpose): ConsentStatus | undefined {
+    return this.consents[purpose]?.status;
+  }
+}
+
+/** A document loaded without consents yields undefined (fail closed). */
 function consentOf(parent: SubjectDocument): SubjectConsent | undefined {
   const consents = parent.consents;
-  if (consents === null || typeof consents !== 'object') return undefined;
-  return { get: (purpose: Purpose) => consents[purpose]?.status };
+  return consents === null || typeof consents !== 'object' ? undefined : new DocumentConsent(consents);
 }
 
 function decideValue(field: FieldPolicy, parent: SubjectDocument, context: EnforcementContext): Decision {
@@ -45,9 +55,26 @@ function decideValue(field: FieldPolicy, parent: SubjectDocument, context: Enfor
   }
 }
 
+/** The redacted form of a value; a strategy that throws yields null (fail closed). */
+function redacted(field: FieldPolicy, strategy: Redaction, value: unknown, pseudonymize: Pseudonymizer): unknown {
+  try {
+    return applyRedaction(strategy, field.category, value, pseudonymize);
+  } catch {
+    return null;
+  }
+}
+
+const NO_PARENT: SubjectDocument = {};
+
+/**
+ * The enforced resolver of one @pii field. Per value: one memoized request-level decision (a map
+ * lookup), the subject's consent when the decision depends on it, one count. A value redacted to
+ * NULL is never read (for encrypted fields: never decrypted); no closure or promise is created per
+ * value unless the original resolver itself returns a promise.
+ */
 export function wrapPiiResolver(field: FieldPolicy, resolve: GraphQLFieldResolver<unknown, EnforcementContext>): GraphQLFieldResolver<unknown, EnforcementContext> {
-  return (parent, args, context, info) => {
-    const subject = (parent ?? {}) as SubjectDocument;
+  return function enforcedResolver(parent, args, context, info) {
+    const subject = (parent ?? NO_PARENT) as SubjectDocument;
     const subjectId = subjectIdOf(subject);
     const decision = decideValue(field, subject, context);
     if (decision.kind === 'allow') {
@@ -57,15 +84,11 @@ export function wrapPiiResolver(field: FieldPolicy, resolve: GraphQLFieldResolve
     context.privacy.recordRedaction(field.coordinate, subjectId, decision.reason);
     // NULL needs no value at all: do not even run the resolver.
     if (decision.strategy === 'NULL') return null;
-    const redactValue = (value: unknown): unknown => {
-      try {
-        return applyRedaction(decision.strategy, field.category, value, context.pseudonymize);
-      } catch {
-        return null;
-      }
-    };
     const value: unknown = resolve(parent, args, context, info);
-    return value instanceof Promise ? value.then(redactValue, () => null) : redactValue(value);
+    if (value instanceof Promise) {
+      return value.then((settled: unknown) => redacted(field, decision.strategy, settled, context.pseudonymize), () => null);
+    }
+    return redacted(field, decision.strategy, value, context.pseudonymize);
   };
 }
 

@@ -5,12 +5,13 @@
  */
 import { decideForRequest, type RequestDecision } from '../policy/decide';
 import type { Purpose } from '../policy/purposes';
-import { REDACTION_REASONS, type Caller, type Coordinate, type Failure, type FieldPolicy, type RedactionReason } from '../policy/types';
+import { type Caller, type Coordinate, type Failure, type FieldPolicy, type RedactionReason } from '../policy/types';
 
 export type ReasonCounts = Record<RedactionReason, number>;
 
+/** A fresh all-zero count per reason (a literal: the type makes it list every reason). */
 function zeroCounts(): ReasonCounts {
-  return Object.fromEntries(REDACTION_REASONS.map((reason) => [reason, 0])) as ReasonCounts;
+  return { ROLE: 0, PURPOSE: 0, CONSENT_MISSING: 0, CONSENT_DENIED: 0, POLICY_ERROR: 0 };
 }
 
 export class PrivacyRecorder {

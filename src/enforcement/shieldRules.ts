@@ -17,6 +17,7 @@ import { OPERATIONS, type OperationRule } from '../policy/operations';
 import type { Caller, Failure } from '../policy/types';
 import type { Purpose } from '../policy/purposes';
 import type { PrivacyRecorder } from './privacyRecorder';
+import { tracedGate } from '../tracing/gateSpan';
 
 export interface GateContext {
   caller: Caller | null;
@@ -96,7 +97,7 @@ function gateRule(coordinate: string, operation: OperationRule): IRule {
   return operation.roles === 'public'
     ? (allow as unknown as IRule)
     : rule(`gate:${coordinate}`, { cache: 'no_cache' })((parent, args: Record<string, unknown>, context: GateContext) =>
-      guardedCheck(coordinate, operation, context, args, parent));
+      tracedGate(coordinate, () => guardedCheck(coordinate, operation, context, args, parent)));
 }
 
 /**

@@ -2,7 +2,8 @@
  * A Store decorator that keeps personal data encrypted at rest, around ANY backend (embedded or
  * MongoDB), so both behave the same. For each collection with encrypted fields (derived from the
  * Policy, see crypto/encryptedFields.ts) it encrypts those fields on every write — one data key per
- * subject, AES-256-GCM bound to subject and field — and decrypts them on every read, so resolvers
+ * subject, AES-256-GCM bound to subject and field — and decrypts them when read (on first access of
+ * each field, with a process-wide cache: crypto/lazyDecryption.ts, crypto/subjectCache.ts), so resolvers
  * and the policy engine see plain values. Queries are rewritten or refused by crypto/queryTranslation.ts
  * (exact email lookups go through the blind index). A value that fails to decrypt (tampered, or its
  * key shredded) is returned as null and reported: fail closed, never garbage.
@@ -11,7 +12,9 @@
  */
 import type { BlindIndexer } from '../crypto/blindIndex';
 import { DataKeys, type DataKeyDocument, type SubjectKeyCache } from '../crypto/dataKeys';
-import { decryptValue, encryptValue, isEncryptedValue, keyVersionOf } from '../crypto/envelope';
+import { encryptValue } from '../crypto/envelope';
+import { LazyDecryptor } from '../crypto/lazyDecryption';
+import { SubjectCache, type SubjectCacheOptions } from '../crypto/subjectCache';
 import type { EncryptedFieldMap } from '../crypto/encryptedFields';
 import type { MasterKeyring } from '../crypto/masterKeys';
 import { QueryTranslator, type BlindIndexedField } from '../crypto/queryTranslation';
@@ -34,6 +37,8 @@ export interface EncryptionOptions {
   emailBlindIndex: BlindIndexer;
   fields: EncryptedFieldMap;
   onDecryptFailure?: (failure: DecryptFailure) => void;
+  /** Bounds of the process-wide cache of unwrapped keys and decrypted values (crypto/subjectCache.ts). */
+  cache?: SubjectCacheOptions;
 }
 
 /** Blind-indexed fields per collection: equality lookups that survive encryption. */
@@ -45,48 +50,26 @@ type Body = Record<string, unknown>;
 
 class EncryptedCollection<T extends Document> implements Collection<T> {
   private readonly translator: QueryTranslator;
+  private readonly lazy: LazyDecryptor;
 
   constructor(
     private readonly name: CollectionName,
     private readonly inner: Collection<T>,
     private readonly fields: ReadonlySet<string>,
     private readonly keys: DataKeys,
+    keyring: MasterKeyring,
     private readonly blind: BlindIndexedField | undefined,
     private readonly onDecryptFailure: (failure: DecryptFailure) => void,
   ) {
     this.translator = new QueryTranslator(name, fields, blind);
+    this.lazy = new LazyDecryptor(name, fields, keys.cache, keyring, onDecryptFailure, blind?.indexField);
   }
 
   // ---- reads ----
 
-  private holdsCiphertext(doc: Document): boolean {
-    for (const field of this.fields) if (isEncryptedValue(doc[field])) return true;
-    return false;
-  }
-
-  private decryptOne(doc: T, cache: SubjectKeyCache): T {
-    const out: Body = { ...doc };
-    if (this.blind !== undefined) delete out[this.blind.indexField];
-    for (const field of this.fields) {
-      const stored = out[field];
-      if (stored === null || stored === undefined) continue;
-      try {
-        if (!isEncryptedValue(stored)) throw new Error('value is not encrypted');
-        const place = { collection: this.name, subjectId: doc._id, field };
-        out[field] = decryptValue(cache.key(doc._id, keyVersionOf(stored)), place, stored);
-      } catch (error) {
-        out[field] = null;
-        this.onDecryptFailure({ collection: this.name, subjectId: String(doc._id), field, reason: (error as Error).message });
-      }
-    }
-    return out as T;
-  }
-
-  /** Decrypts a batch with one key lookup and at most one unwrap per subject. */
-  private async decryptAll(docs: T[]): Promise<T[]> {
-    const subjects = docs.filter((doc) => typeof doc._id === 'string' && this.holdsCiphertext(doc)).map((doc) => doc._id);
-    const cache = await this.keys.forSubjects(subjects, { create: false });
-    return docs.map((doc) => (typeof doc._id === 'string' ? this.decryptOne(doc, cache) : doc));
+  /** Copies whose encrypted fields decrypt on first read (crypto/lazyDecryption.ts); one key query per batch at most. */
+  private decryptAll(docs: T[]): Promise<T[]> {
+    return this.lazy.prepareAll(docs, (subjectIds) => this.keys.wrappedKeys(subjectIds));
   }
 
   /** Keeps `_id` in every projection (it is the subject the values are bound to); strips it after if asked. */
@@ -268,7 +251,7 @@ export class EncryptedStore implements Store {
 
   constructor(readonly inner: Store, private readonly options: EncryptionOptions) {
     this.kind = inner.kind;
-    this.dataKeys = new DataKeys(inner.collection<DataKeyDocument>('keys'), options.keyring);
+    this.dataKeys = new DataKeys(inner.collection<DataKeyDocument>('keys'), options.keyring, new SubjectCache(options.cache));
   }
 
   collection<T extends Document = Document>(name: CollectionName): Collection<T> {
@@ -278,7 +261,7 @@ export class EncryptedStore implements Store {
     if (wrapped === undefined) {
       const spec = BLIND_INDEXES[name];
       const blind = spec === undefined || !fields.has(spec.field) ? undefined : { ...spec, index: this.options.emailBlindIndex };
-      wrapped = new EncryptedCollection(name, this.inner.collection(name), fields, this.dataKeys, blind, this.options.onDecryptFailure ?? (() => undefined));
+      wrapped = new EncryptedCollection(name, this.inner.collection(name), fields, this.dataKeys, this.options.keyring, blind, this.options.onDecryptFailure ?? (() => undefined));
       this.collections.set(name, wrapped);
     }
     return wrapped as unknown as Collection<T>;
@@ -298,11 +281,17 @@ export class EncryptedStore implements Store {
     return deleted;
   }
 
+  /** The process-wide cache of unwrapped keys and decrypted values (cleared per subject on shredding). */
+  get subjectCache(): SubjectCache {
+    return this.dataKeys.cache;
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }
 
   async close(): Promise<void> {
+    this.dataKeys.cache.clear();
     await this.compaction.catch(() => undefined);
     await this.inner.close();
   }

@@ -184,8 +184,25 @@ describe('encryption settings', () => {
 
   it('production accepts strong, distinct keys without warnings about them', () => {
     const config = loadConfig({ ...production, MASTER_KEY: strong('m'), BLIND_INDEX_KEY: strong('b'), MASTER_KEY_PREVIOUS: strong('o') });
-    expect(config.encryption).toEqual({ enabled: true, masterKey: strong('m'), previousMasterKey: strong('o'), blindIndexKey: strong('b') });
+    expect(config.encryption).toEqual({
+      enabled: true, masterKey: strong('m'), previousMasterKey: strong('o'), blindIndexKey: strong('b'), cacheSubjects: 10_000, cacheTtlSeconds: 600,
+    });
     expect(config.warnings.filter((w) => /MASTER_KEY|BLIND_INDEX_KEY|ENCRYPTION/.test(w))).toEqual([]);
+  });
+
+  it.each([
+    [{ DECRYPTION_CACHE_SUBJECTS: '0' }, { cacheSubjects: 0, cacheTtlSeconds: 600 }],
+    [{ DECRYPTION_CACHE_SUBJECTS: '50000', DECRYPTION_CACHE_TTL_SECONDS: '30' }, { cacheSubjects: 50_000, cacheTtlSeconds: 30 }],
+  ])('decryption cache bounds from %j', (env, expected) => {
+    expect(loadConfig({ NODE_ENV: 'test', ...env }).encryption).toMatchObject(expected);
+  });
+
+  it.each([
+    [{ DECRYPTION_CACHE_SUBJECTS: '-1' }, /DECRYPTION_CACHE_SUBJECTS must be between 0 and 1000000/],
+    [{ DECRYPTION_CACHE_SUBJECTS: 'many' }, /DECRYPTION_CACHE_SUBJECTS must be an integer/],
+    [{ DECRYPTION_CACHE_TTL_SECONDS: '0' }, /DECRYPTION_CACHE_TTL_SECONDS must be between 1 and 86400/],
+  ])('refuses decryption cache bounds %j', (env, message) => {
+    expect(() => loadConfig({ NODE_ENV: 'test', ...env })).toThrow(message);
   });
 
   it('development uses fixed development keys, says so, and is encrypted by default', () => {
