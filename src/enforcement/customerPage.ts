@@ -27,7 +27,8 @@ export interface PageArgs {
 export interface CustomerConnection {
   edges: { cursor: string; node: CustomerDocument }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** Counted only when the query selects `totalCount` (the default resolver calls a function field). */
+  totalCount: () => Promise<number>;
 }
 
 /** `first` validated against the page cap (default 50); the count is over `base`, the page after the cursor. */
@@ -35,11 +36,9 @@ export async function customerPage(customers: Collection<CustomerDocument>, base
   const first = args.first ?? 50;
   if (!Number.isInteger(first) || first < 0 || first > maxPageSize) throw new BadUserInputError(`first must be between 0 and ${maxPageSize}`);
   const pageFilter: Filter = args.after ? { $and: [base, { _id: { $gt: decodeCursor(args.after) } }] } : base;
-  const [page, totalCount] = await Promise.all([
-    first === 0 ? Promise.resolve([]) : customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 }),
-    customers.countDocuments(base),
-  ]);
+  const page = first === 0 ? [] : await customers.find(pageFilter, { sort: { _id: 1 }, limit: first + 1 });
   const nodes = page.slice(0, first);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(node._id), node }));
+  const totalCount = () => customers.countDocuments(base);
   return { edges, pageInfo: { hasNextPage: page.length > first, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
 }

@@ -147,7 +147,7 @@ export class CustomerRecords {
     if (personal.length > 0) {
       this.scope.audit.record({
         operation: selection.operation, subjectIds: connection.edges.map((edge) => edge.node._id), fields: personal, decision: 'ALLOW',
-        detail: { filter: true, matched: connection.totalCount },
+        detail: { filter: true },
       });
     }
     return connection;

@@ -1,6 +1,6 @@
 /**
  * Chooses the backend from the config: MongoDB with MONGODB_URI, else the embedded store (seeded on
- * first start). Whatever the backend, it is returned wrapped in encryption at rest (unless
+ * first start, streamed in batches with a progress display). Whatever the backend, it is returned wrapped in encryption at rest (unless
  * ENCRYPTION=off), and the demo seed goes through that wrapper so seeded personal data is encrypted.
  */
 import type { Logger } from 'pino';
@@ -9,6 +9,7 @@ import { checkEncryptionMode, createEncryptedStore, markEncrypted } from '../cry
 import { EmbeddedStore } from './embedded';
 import type { Store } from './port';
 import { seedStore } from './seed';
+import { seedProgress } from './seedProgress';
 
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
   const backend = await openBackend(config, logger);
@@ -27,7 +28,7 @@ async function openBackend(config: Config, logger: Logger): Promise<Store> {
     seed: async (fresh) => {
       logger.info({ customers: config.demoCustomers }, 'empty data directory: seeding the demo data set');
       if (config.encryption.enabled) await markEncrypted(fresh);
-      await seedStore(config.encryption.enabled ? createEncryptedStore(fresh, config, logger) : fresh, config.demoCustomers);
+      await seedStore(config.encryption.enabled ? createEncryptedStore(fresh, config, logger) : fresh, config.demoCustomers, seedProgress(logger));
     },
     onWarning: (message) => logger.warn(message),
   });

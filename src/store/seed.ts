@@ -80,7 +80,8 @@ function weighted<T>(faker: Faker, items: readonly T[], weights: readonly number
 
 const LOCALES = { DE: de, FR: fr, ES: es, IT: it, NL: nl, SE: sv, PL: pl } as const;
 
-export function generateDemoData(count: number, seed = DEMO_SEED): DemoData {
+/** The customers and their consent events, generated in batches (same sequence whatever the batch size). */
+export function* demoCustomerBatches(count: number, batchSize = 1000, seed = DEMO_SEED): Generator<Pick<DemoData, 'customers' | 'consentEvents'>> {
   const faker = new Faker({ locale: [en, base] });
   faker.seed(seed);
   const names = new Map<string, Faker>();
@@ -96,8 +97,8 @@ export function generateDemoData(count: number, seed = DEMO_SEED): DemoData {
   };
   const reference = Date.parse(DEMO_REFERENCE_DATE);
   const day = 86_400_000;
-  const customers: CustomerDocument[] = [];
-  const consentEvents: ConsentEventDocument[] = [];
+  let customers: CustomerDocument[] = [];
+  let consentEvents: ConsentEventDocument[] = [];
   for (let i = 0; i < count; i += 1) {
     const id = `cus_${faker.string.alphanumeric({ length: 12, casing: 'lower' })}`;
     const country = weighted(faker, COUNTRIES, COUNTRY_WEIGHTS);
@@ -140,7 +141,16 @@ export function generateDemoData(count: number, seed = DEMO_SEED): DemoData {
       loyaltyTier: tier, lifetimeValue, orderCount, lastPurchaseAt, interests, consents,
       birthYear: Number(birth.slice(0, 4)), postalPrefix: postalCode.replace(/\s+/g, '').slice(0, 3), createdAt,
     });
+    if (customers.length >= batchSize) {
+      yield { customers, consentEvents };
+      customers = [];
+      consentEvents = [];
+    }
   }
+  if (customers.length > 0) yield { customers, consentEvents };
+}
+
+function demoReferenceData(): Pick<DemoData, 'segments' | 'partners'> {
   const segmentCreated = DEMO_REFERENCE_DATE;
   const segments: Document[] = [
     { _id: 'seg_de_loyal', name: 'Loyal customers in Germany', description: 'Gold and platinum members in DE', purpose: 'MARKETING', definition: { countries: ['DE'], loyaltyTiers: ['GOLD', 'PLATINUM'] }, createdAt: segmentCreated, createdBy: 'demo' },
@@ -151,15 +161,36 @@ export function generateDemoData(count: number, seed = DEMO_SEED): DemoData {
   const partners: Document[] = [
     { _id: 'demo-partner', name: 'Demo Partner Ltd', purposes: ['ANALYTICS'], agreementExpiresAt: '2099-12-31T00:00:00.000Z', active: true, registeredAt: segmentCreated },
   ];
-  return { customers, consentEvents, segments, partners };
+  return { segments, partners };
 }
 
-/** Loads the demo data set into a store (embedded on first start, or MongoDB via `npm run seed`). */
-export async function seedStore(store: Store, count: number): Promise<void> {
-  const data = generateDemoData(count);
-  const chunk = 1000;
-  for (let i = 0; i < data.customers.length; i += chunk) await store.collection<CustomerDocument>('customers').insertMany(data.customers.slice(i, i + chunk));
-  for (let i = 0; i < data.consentEvents.length; i += chunk) await store.collection<ConsentEventDocument>('consentEvents').insertMany(data.consentEvents.slice(i, i + chunk));
-  await store.collection('segments').insertMany(data.segments);
-  await store.collection('partners').insertMany(data.partners);
+export function generateDemoData(count: number, seed = DEMO_SEED): DemoData {
+  const customers: CustomerDocument[] = [];
+  const consentEvents: ConsentEventDocument[] = [];
+  for (const batch of demoCustomerBatches(count, 1000, seed)) {
+    customers.push(...batch.customers);
+    consentEvents.push(...batch.consentEvents);
+  }
+  return { customers, consentEvents, ...demoReferenceData() };
+}
+
+/** Progress of a seed: customers written so far, of `total`. */
+export type SeedProgress = (written: number, total: number) => void;
+
+/**
+ * Loads the demo data set into a store (embedded on first start, or MongoDB via `npm run seed`),
+ * streaming: one batch of customers is generated, written (one transaction per insertMany on the
+ * embedded store) and dropped before the next, so memory does not grow with the count.
+ */
+export async function seedStore(store: Store, count: number, onProgress?: SeedProgress, batchSize = 2000): Promise<void> {
+  let written = 0;
+  for (const batch of demoCustomerBatches(count, batchSize)) {
+    await store.collection<CustomerDocument>('customers').insertMany(batch.customers);
+    await store.collection<ConsentEventDocument>('consentEvents').insertMany(batch.consentEvents);
+    written += batch.customers.length;
+    onProgress?.(written, count);
+  }
+  const { segments, partners } = demoReferenceData();
+  await store.collection('segments').insertMany(segments);
+  await store.collection('partners').insertMany(partners);
 }

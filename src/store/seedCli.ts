@@ -13,6 +13,7 @@ import { checkEncryptionMode, createEncryptedStore } from '../crypto/storeEncryp
 import { createLogger } from '../logger';
 import { EmbeddedStore } from './embedded';
 import type { CollectionName, Store } from './port';
+import { seedProgress } from './seedProgress';
 import { seedStore } from './seed';
 
 const DEMO_COLLECTIONS: readonly CollectionName[] = ['customers', 'consentEvents', 'segments', 'partners'];
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     if (values.drop) for (const name of DEMO_COLLECTIONS) await store.collection(name).deleteMany({});
     // Seed through encryption at rest exactly as the gateway reads (src/store/openStore.ts).
     await checkEncryptionMode(store, config.encryption.enabled);
-    await seedStore(config.encryption.enabled ? createEncryptedStore(store, config, logger) : store, customers);
+    await seedStore(config.encryption.enabled ? createEncryptedStore(store, config, logger) : store, customers, seedProgress(logger));
     if (store instanceof EmbeddedStore) await store.snapshot();
     const where = config.mongodbUri !== undefined ? `MongoDB database ${config.mongodbDb}` : `embedded store ${config.dataDir}`;
     process.stdout.write(`seeded ${customers} customers into ${where} in ${Date.now() - started} ms\n`);

@@ -1,17 +1,54 @@
 /**
- * Starts the real gateway (Fastify + Apollo) on port 0 over a fresh embedded store in a temporary
- * directory, and speaks HTTP to it. Every HTTP-level suite uses this; nothing is mocked.
+ * Starts the real gateway (Fastify + Apollo) on port 0 and speaks HTTP to it. Every HTTP-level suite
+ * uses this; nothing is mocked. The store is a fresh embedded store in a temporary directory, or,
+ * when MONGODB_URI is set, a database of its own on that server (named after the data directory,
+ * seeded with the demo data like a first embedded start, dropped when the test file ends).
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { DestinationStream } from 'pino';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { afterAll } from 'vitest';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { createGateway, type Gateway } from '../../src/server';
 import { mintToken, secretKey, type MintOptions } from '../../src/auth/tokens';
 import { openStore } from '../../src/store/openStore';
 import type { Store } from '../../src/store/port';
+import { seedStore } from '../../src/store/seed';
+
+const MONGODB_URI = process.env.MONGODB_URI === '' ? undefined : process.env.MONGODB_URI;
+const mongoDatabases = new Set<string>();
+
+/** The MongoDB database standing for a data directory (never the default database). */
+function databaseFor(dataDir: string): string {
+  return `gwtest_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Environment for a child process (a CLI, a second gateway) that must use the same store as a test
+ * gateway started on `dataDir`: the directory, and with MONGODB_URI the same test database.
+ */
+export function storeEnv(dataDir: string): Record<string, string> {
+  if (MONGODB_URI === undefined) return { DATA_DIR: dataDir };
+  mongoDatabases.add(databaseFor(dataDir));
+  return { DATA_DIR: dataDir, MONGODB_URI, MONGODB_DB: databaseFor(dataDir) };
+}
+
+if (MONGODB_URI !== undefined) {
+  afterAll(async () => {
+    if (mongoDatabases.size === 0) return;
+    const client = await MongoClient.connect(MONGODB_URI);
+    try {
+      for (const name of mongoDatabases) await client.db(name).dropDatabase();
+    } finally {
+      await client.close();
+      mongoDatabases.clear();
+    }
+  });
+}
 
 export interface GqlResponse<T = Record<string, unknown>> {
   status: number;
@@ -57,12 +94,16 @@ export async function startTestGateway(options: StartOptions = {}): Promise<Test
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     PORT: '0',
-    DATA_DIR: dataDir,
     DEMO_CUSTOMERS: String(options.customers ?? 300),
+    ...storeEnv(dataDir),
     ...options.env,
   });
   const logger = createLogger(config, options.logStream);
   const store = await openStore(config, logger);
+  // MongoDB is never seeded by the gateway itself: a test database gets what a first embedded start gets.
+  if (store.kind === 'mongodb' && (await store.collection('customers').countDocuments({})) === 0) {
+    await seedStore(store, config.demoCustomers);
+  }
   const gateway = await createGateway({ config, store: options.wrapStore ? options.wrapStore(store) : store, logger });
   const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const key = secretKey(config.jwtSecret);

@@ -17,7 +17,7 @@ import { mintToken, secretKey } from '../../src/auth/tokens';
 import { openStore } from '../../src/store/openStore';
 import type { Collection, Store } from '../../src/store/port';
 import { hashAuditEvent, type AuditEventDocument } from '../../src/audit/auditEvent';
-import { roleTokens, startTestGateway, type TestGateway } from '../helpers/gateway';
+import { roleTokens, startTestGateway, storeEnv, type TestGateway } from '../helpers/gateway';
 
 const run = promisify(execFile);
 const CHAIN = '{ verifyAuditChain { ok checked firstBrokenAt { id sequence reason } headSequence headHash } }';
@@ -105,7 +105,7 @@ describe('tampering with stored events', () => {
     const expected = await chainReport(gw);
     const total = await audit.countDocuments({});
     await gw.gateway.close();
-    const env = { ...process.env, NODE_ENV: 'test', DATA_DIR: gw.dataDir, LOG_LEVEL: 'silent' };
+    const env = { ...process.env, NODE_ENV: 'test', ...storeEnv(gw.dataDir), LOG_LEVEL: 'silent' };
     const failed = await run('npx', ['tsx', 'src/audit/verifyCli.ts'], { env }).then(() => null, (error: { code: number; stdout: string }) => error);
     expect(failed?.code).toBe(1);
     expect(JSON.parse(failed!.stdout)).toEqual(expected);

@@ -26,7 +26,8 @@ interface Server {
 function startServer(): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_CUSTOMERS: '60', JWT_SECRET },
+    // The embedded store on purpose (this is about its files): never a MongoDB from the environment.
+    env: { ...process.env, MONGODB_URI: '', NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_CUSTOMERS: '60', JWT_SECRET },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -5,17 +5,19 @@
  * re-wraps keys so the new master key reads everything and the old one alone reads nothing.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataKeys } from '../../src/crypto/dataKeys';
 import { decryptValue, DecryptionError, keyVersionOf } from '../../src/crypto/envelope';
 import { MasterKeyring } from '../../src/crypto/masterKeys';
 import { EncryptedStore } from '../../src/store/encryptedStore';
+import { DATABASE_FILE } from '../../src/store/sqlite/dataFiles';
 import { generateDemoData, type CustomerDocument } from '../../src/store/seed';
-import { roleTokens, startTestGateway, type TestGateway } from '../helpers/gateway';
+import { roleTokens, startTestGateway, storeEnv, type TestGateway } from '../helpers/gateway';
 
 const COUNT = 120;
 const demo = generateDemoData(COUNT).customers;
@@ -27,20 +29,21 @@ const asApi = (c: CustomerDocument) => ({
 });
 const LIST = `query { customers(first: ${COUNT}) { totalCount edges { node { ${FIELDS} } } } }`;
 
-/** What a thief copying DATA_DIR gets: the snapshot and the write-ahead log, as text. */
+/** What a thief copying DATA_DIR gets: the database file and its write-ahead log, as bytes. */
 function dataFiles(dataDir: string): string {
-  return ['snapshot.jsonl', 'wal.jsonl'].map((file) => readFileSync(join(dataDir, file), 'utf8')).join('\n');
+  return [DATABASE_FILE, `${DATABASE_FILE}-wal`].map((file) => join(dataDir, file)).filter((path) => existsSync(path))
+    .map((path) => readFileSync(path, 'latin1')).join('\n');
 }
 
-/** The customer document as the data files hold it (latest record wins, as on replay). */
+/** The customer document as the data files hold it (read with a separate read-only connection). */
 function storedCustomer(dataDir: string, id: string): Record<string, unknown> {
-  let found: Record<string, unknown> | undefined;
-  for (const line of dataFiles(dataDir).split('\n')) {
-    if (!line.includes(id)) continue;
-    const record = JSON.parse(line.slice(line.indexOf('\t') + 1)) as { c: string; d?: Record<string, unknown> };
-    if (record.c === 'customers' && record.d?._id === id) found = record.d;
+  const db = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+  try {
+    const row = db.prepare('SELECT json(doc) AS doc FROM customers WHERE id = ?').get(id) as { doc: string };
+    return JSON.parse(row.doc) as Record<string, unknown>;
+  } finally {
+    db.close();
   }
-  return found!;
 }
 
 describe('encryption at rest through the gateway', () => {
@@ -112,6 +115,9 @@ describe('encryption at rest through the gateway', () => {
     // Before erasure the live keyring decrypts it (so the check below is not vacuous)...
     expect(decryptValue((await keys.forSubjects([target._id], { create: false })).key(target._id, version), place, String(before.email))).toBe(target.email);
 
+    const wrapped = (await store.inner.collection('keys').findOne({ subjectId: target._id }))?.wrappedKey as string;
+    expect(dataFiles(gw.dataDir)).toContain(wrapped);
+
     const res = await gw.gql('mutation ($id: ID!) { eraseCustomer(id: $id, reason: "subject request") { customerId alreadyErased } }', {
       token: tokens.officer, purpose: 'LEGAL_COMPLIANCE', variables: { id: target._id },
     });
@@ -124,6 +130,8 @@ describe('encryption at rest through the gateway', () => {
     expect(tombstone).toMatchObject({ _id: target._id, erasedAt: expect.any(String), keyShreddedAt: expect.any(String) });
     expect(tombstone).not.toHaveProperty('email');
     expect(await store.inner.collection('keys').countDocuments({ subjectId: target._id })).toBe(0);
+    // No copy of the wrapped key is left anywhere in the files: not in a freed page, not in the WAL.
+    expect(dataFiles(gw.dataDir)).not.toContain(wrapped);
   });
 });
 
@@ -136,7 +144,7 @@ describe('npm run rotate-keys', () => {
   async function rotateKeys(env: Record<string, string>) {
     try {
       const { stdout } = await run('node_modules/.bin/tsx', ['src/crypto/rotateKeysCli.ts'], {
-        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env }, timeout: 30_000,
+        env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...storeEnv(dataDir), ...env }, timeout: 30_000,
       });
       return { code: 0, report: JSON.parse(stdout) as Record<string, unknown> };
     } catch (error) {

@@ -48,7 +48,7 @@ function mongo(uri: string): Backend {
     name: 'mongodb',
     create() {
       databases += 1;
-      const dbName = `pg_conformance_${process.pid}_${Date.now()}_${databases}`;
+      const dbName = `conformance_${process.pid}_${Date.now()}_${databases}`;
       return {
         open: () => MongoStore.connect({ uri, dbName, logger: silent, serverSelectionTimeoutMS: 5_000 }),
         async dispose() {

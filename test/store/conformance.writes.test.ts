@@ -1,11 +1,9 @@
 /**
  * Store port conformance, writes and durability: inserts, duplicate keys, update operators, upserts
  * with $setOnInsert, replace, deletes, acknowledged writes surviving a restart — on every backend
- * (embedded always; MongoDB when MONGODB_URI is set). The embedded store must also start after a
- * crash tore the tail of its write-ahead log.
+ * (embedded always; MongoDB when MONGODB_URI is set). What the embedded store does with damaged or
+ * foreign files is in embeddedFiles.test.ts.
  */
-import { appendFileSync, readFileSync, statSync, truncateSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, type Document, type Store, type Update } from '../../src/store/port';
 import { BACKENDS, ids, PEOPLE, type BackendInstance } from './backends';
@@ -164,50 +162,5 @@ describe.each(BACKENDS)('store conformance (writes): $name', (backend) => {
     await store.close();
     store = await instance.open();
     expect(await store.collection('audit').countDocuments({})).toBe(200);
-  });
-});
-
-const embeddedOnly = BACKENDS.filter((backend) => backend.name === 'embedded');
-
-describe.each(embeddedOnly)('embedded store: a torn write at the end of the log never stops start-up ($name)', (backend) => {
-  let instance: BackendInstance;
-  let store: Store;
-
-  beforeEach(async () => {
-    instance = backend.create();
-    store = await instance.open();
-    await store.collection('customers').insertMany(PEOPLE.slice(0, 3));
-    await store.collection('customers').updateOne({ _id: 'c01' }, { $set: { tier: 'PLATINUM' } });
-    await store.close();
-  });
-
-  afterEach(async () => {
-    await store.close().catch(() => undefined);
-    await instance.dispose();
-  });
-
-  const wal = () => join(instance.dataDir!, 'wal.jsonl');
-
-  it.each<[string, () => void]>([
-    ['garbage bytes appended', () => appendFileSync(wal(), '\u0000\u0000garbage{"c":')],
-    ['a record with a bad checksum appended', () => appendFileSync(wal(), 'deadbeef\t{"c":"customers","op":"put","d":{"_id":"evil"}}\n')],
-    ['a complete-looking line that is not JSON', () => appendFileSync(wal(), '0\tnot json\n')],
-    ['the last record cut in half', () => {
-      const size = statSync(wal()).size;
-      const lines = readFileSync(wal(), 'utf8').split('\n').filter(Boolean);
-      truncateSync(wal(), size - Math.floor(Buffer.byteLength(lines.at(-1)!) / 2));
-    }],
-  ])('%s: opens, keeps every complete write, and accepts new ones', async (name, tear) => {
-    tear();
-    store = await instance.open();
-    const people = store.collection('customers');
-    expect(ids(await people.find({}))).toEqual(['c01', 'c02', 'c03']);
-    const expectedTier = name === 'the last record cut in half' ? 'GOLD' : 'PLATINUM';
-    expect((await people.findOne({ _id: 'c01' }))?.tier).toBe(expectedTier);
-    expect(await people.findOne({ _id: 'evil' })).toBeNull();
-    await people.insertOne({ _id: 'c99' });
-    await store.close();
-    store = await instance.open();
-    expect(ids(await store.collection('customers').find({}))).toEqual(['c01', 'c02', 'c03', 'c99']);
   });
 });

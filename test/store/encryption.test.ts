@@ -4,7 +4,7 @@
  * crypto-shredding. The raw view is the backend itself, below the decorator — what a stolen
  * database file or dump would show.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createEmailBlindIndexer } from '../../src/crypto/blindIndex';
@@ -18,6 +18,7 @@ import { EncryptedStore, type DecryptFailure } from '../../src/store/encryptedSt
 import { StoreError, type Document, type Store } from '../../src/store/port';
 import { generateDemoData, type CustomerDocument } from '../../src/store/seed';
 import { BACKENDS, type BackendInstance } from './backends';
+import { DATABASE_FILE } from '../../src/store/sqlite/dataFiles';
 
 const OLD_MASTER = 'store-test-old-master-key-'.padEnd(48, 'o');
 const NEW_MASTER = 'store-test-new-master-key-'.padEnd(48, 'n');
@@ -172,6 +173,9 @@ describe.each(BACKENDS)('encryption at rest: $name', (backend) => {
     const target = demo[3]!;
     const taken = await rawCustomer(target._id);
     const wrapped = (await raw.collection<DataKeyDocument>('keys').findOne({ subjectId: target._id }))!.wrappedKey;
+    const storedFiles = () => [DATABASE_FILE, `${DATABASE_FILE}-wal`].map((file) => join(instance.dataDir!, file)).filter((path) => existsSync(path))
+      .map((path) => readFileSync(path, 'latin1')).join('');
+    if (instance.dataDir !== undefined) expect(storedFiles()).toContain(wrapped);
     expect(await store.shredSubject(target._id)).toBe(1);
     expect(await raw.collection('keys').countDocuments({ subjectId: target._id })).toBe(0);
     const cache = await new DataKeys(raw.collection('keys'), new MasterKeyring(OLD_MASTER)).forSubjects([target._id], { create: false });
@@ -182,9 +186,8 @@ describe.each(BACKENDS)('encryption at rest: $name', (backend) => {
     for (const field of ENCRYPTED) expect(read![field as keyof CustomerDocument]).toBeNull();
     expect(read!.country).toBe(target.country);
     if (instance.dataDir !== undefined) {
-      // The embedded store compacted: neither its snapshot nor its log still holds the wrapped key.
-      const files = ['snapshot.jsonl', 'wal.jsonl'].map((file) => readFileSync(join(instance.dataDir!, file), 'utf8')).join('');
-      expect(files).not.toContain(wrapped);
+      // The embedded store scrubbed: neither its database file nor its write-ahead log still holds the wrapped key.
+      expect(storedFiles()).not.toContain(wrapped);
     }
     // Other subjects are untouched.
     expect(await store.collection('customers').findOne({ _id: demo[4]!._id })).toEqual(demo[4]);
