@@ -13,8 +13,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from '../src/config';
-import { createContext, type GatewayContext, type GatewayServices } from '../src/context';
+import type { Config } from '../src/config/config';
+import { createContext, type GatewayContext, type GatewayServices } from '../src/admission/context';
 import { secretKey } from '../src/auth/tokens';
 import { createPseudonymizer } from '../src/enforcement/redaction';
 import { metricsPlugin } from '../src/metrics/metricsPlugin';
@@ -22,9 +22,9 @@ import { createGatewayMetrics } from '../src/metrics/gatewayMetrics';
 import type { AuditEventDocument } from '../src/audit/auditEvent';
 import { AuditLog } from '../src/audit/auditLog';
 import { compilePolicy } from '../directives/compilePolicy';
-import { buildAnnotatedSchema } from '../src/schema';
+import { buildAnnotatedSchema } from '../src/server/buildSchema';
 import type { Store } from '../src/store/port';
-import { limitParseOptions, limitValidationRules, queryCostPlugin } from '../src/validation/queryLimits';
+import { limitParseOptions, limitValidationRules, queryCostPlugin } from '../src/admission/queryLimits';
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(',') : value);
 

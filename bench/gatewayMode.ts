@@ -24,7 +24,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/config/config';
 import { mintToken, secretKey, type MintOptions } from '../src/auth/tokens';
 
 const env = (name: string, fallback: number) => {

@@ -4,9 +4,9 @@
  * SHOP_URL, SHOP_KEY, DATA_DIR, ...). Sends { ready: url } over IPC; answers { cpu } (process CPU
  * microseconds, user + system) to { report }; stops on { stop }.
  */
-import { loadConfig } from '../src/config';
-import { createLogger } from '../src/logger';
-import { createGateway } from '../src/server';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/config/logger';
+import { createGateway } from '../src/server/createGateway';
 import { openStore } from '../src/store/openStore';
 import { openGatewayMode } from '../src/upstream/openGatewayMode';
 
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   if (config.gatewayConfigPath === undefined) throw new Error('GATEWAY_CONFIG is required');
   const logger = createLogger(config);
   const mode = await openGatewayMode({ ...config, gatewayConfigPath: config.gatewayConfigPath }, logger, openStore);
-  const gateway = await createGateway({ config, store: mode.gatewayStore, logger, upstream: mode.upstream });
+  const gateway = await createGateway({ config, store: mode.gatewayStore, logger, compiled: mode.upstream, upstream: mode.upstream });
   const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   process.on('message', (message: { stop?: true; report?: true }) => {
     if (message.report) {

@@ -5,9 +5,10 @@
  * Talks to the parent over IPC: sends { ready: endpoint }; answers { peak } (peak RSS in bytes since
  * the last { reset }) to { report }; exits on { stop }.
  */
-import { loadConfig } from '../src/config';
-import { createLogger } from '../src/logger';
-import { createGateway } from '../src/server';
+import { loadConfig } from '../src/config/config';
+import { createLogger } from '../src/config/logger';
+import { createGateway } from '../src/server/createGateway';
+import { buildGatewaySchema } from '../src/server/buildSchema';
 import { openStore } from '../src/store/openStore';
 import { createBareGateway } from './baselineServer';
 import { startPlainApollo } from './plainApollo';
@@ -27,13 +28,14 @@ async function start(kind: ServerKind): Promise<Running> {
   const config = loadConfig({ ...process.env, PORT: '0', LOG_LEVEL: 'silent' });
   const logger = createLogger(config);
   if (kind === 'gateway') {
-    const store = await openStore(config, logger);
-    const gateway = await createGateway({ config, store, logger });
+    const compiled = buildGatewaySchema();
+    const store = await openStore(config, logger, compiled.policy);
+    const gateway = await createGateway({ config, store, logger, compiled });
     const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
     return { endpoint: `${url}/graphql`, close: async () => { await gateway.close(); await store.close(); } };
   }
   // The bare gateway's store holds the same seed in clear (the product refuses that in production).
-  const store = await openStore({ ...config, encryption: { ...config.encryption, enabled: false } }, logger);
+  const store = await openStore({ ...config, encryption: { ...config.encryption, enabled: false } }, logger, buildGatewaySchema().policy);
   const bare = await createBareGateway(config, store, logger);
   const url = await bare.app.listen({ port: 0, host: '127.0.0.1' });
   return { endpoint: `${url}/graphql`, close: async () => { await bare.close(); await store.close(); } };

@@ -7,7 +7,7 @@
  * The directive transformers run first (they are pure: a new schema out), so a schema straight from
  * SDL compiles the same as one already transformed.
  */
-import { GraphQLSchema, isObjectType } from 'graphql';
+import { GraphQLSchema, isObjectType, type GraphQLObjectType } from 'graphql';
 import type { Coordinate, FieldPolicy, Policy } from '../src/policy/types';
 import { SchemaPolicyError } from './errors';
 import { piiDirective, piiOf } from './pii';
@@ -18,7 +18,16 @@ export function annotateSchema(schema: GraphQLSchema): GraphQLSchema {
   return purposeDirective().transformer(piiDirective().transformer(schema));
 }
 
-export function compilePolicy(schema: GraphQLSchema): Policy {
+/**
+ * How a type holding personal data names its data subject: null when it does, else why not. Managed
+ * records are subjects keyed by `id`; gateway mode names them through a configured subject key.
+ */
+export type SubjectRule = (type: GraphQLObjectType) => string | null;
+
+const SUBJECT_BY_ID: SubjectRule = (type) =>
+  type.getFields().id === undefined ? `type ${type.name} holds personal data but has no id field to identify its subject` : null;
+
+export function compilePolicy(schema: GraphQLSchema, subjectRule: SubjectRule = SUBJECT_BY_ID): Policy {
   const annotated = annotateSchema(schema);
   const fields = new Map<Coordinate, FieldPolicy>();
   const subjectTypes = new Set<string>();
@@ -30,9 +39,8 @@ export function compilePolicy(schema: GraphQLSchema): Policy {
       const coordinate = `${type.name}.${field.name}`;
       const allowed = purposesOf(field);
       if (allowed === undefined) throw new SchemaPolicyError(coordinate, '@pii field has no @purpose (on the field or its type)');
-      if (type.getFields().id === undefined) {
-        throw new SchemaPolicyError(coordinate, `type ${type.name} holds personal data but has no id field to identify its subject`);
-      }
+      const noSubject = subjectRule(type);
+      if (noSubject !== null) throw new SchemaPolicyError(coordinate, noSubject);
       subjectTypes.add(type.name);
       fields.set(coordinate, Object.freeze({
         coordinate, type: type.name, field: field.name, category: pii.category, purposes: Object.freeze([...allowed]), redact: pii.redact,

@@ -1,5 +1,5 @@
 /** Customer fields that are not plain properties of the stored document. Data access only. */
-import type { CustomerDocument } from '../src/store/seed';
+import type { CustomerDocument } from '../src/store/documents';
 
 export const Customer = {
   id: (customer: CustomerDocument) => customer._id,

@@ -2,8 +2,8 @@
  * Root queries. Customer records come only from the request's records reader (context.records), which
  * applies erasure, identification, filter visibility and the audit of keys; no role checks here.
  */
-import { BadUserInputError } from '../src/errors';
-import type { GatewayContext } from '../src/context';
+import { BadUserInputError } from '../src/errors/errors';
+import type { GatewayContext } from '../src/admission/context';
 import { buildManifest } from '../src/privacy/manifest';
 import type { Filter } from '../src/store/port';
 import { auditQueries } from './audit';

@@ -1,5 +1,5 @@
 /** The privacy officer's audit queries (the gate in policy/operations.ts admits only that role). Read-only: no mutation touches events. */
-import type { GatewayContext } from '../src/context';
+import type { GatewayContext } from '../src/admission/context';
 import type { AuditEventDocument } from '../src/audit/auditEvent';
 import { auditEventPage, type AuditPageArgs } from '../src/audit/auditQuery';
 import { complianceSummary } from '../src/audit/complianceSummary';

@@ -3,13 +3,13 @@
  * (policy/operations.ts: the subject for its own id, support, the privacy officer); the rules of a
  * valid choice live in src/privacy/consent.ts.
  */
-import type { GatewayContext } from '../src/context';
-import { invariant } from '../src/errors';
+import type { GatewayContext } from '../src/admission/context';
+import { invariant } from '../src/errors/errors';
 import { assertConsentGoverns, consentSource, recordConsentInRequest, type ConsentView } from '../src/privacy/consent';
 import { toConsentEventView, type ConsentEventView } from '../src/privacy/consentHistory';
 import { requireActiveSubject } from '../src/privacy/subjects';
 import type { ConsentStatus, Purpose } from '../src/policy/purposes';
-import type { CustomerDocument } from '../src/store/seed';
+import type { CustomerDocument } from '../src/store/documents';
 
 interface SetConsentArgs {
   customerId: string;

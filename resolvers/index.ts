@@ -1,4 +1,8 @@
-/** All resolvers, one file per type. A resolver for a field the schema lacks fails start-up. */
+/**
+ * All resolvers, one file per domain (customers, consent, subject rights, segments, partners, audit);
+ * Query.ts and Mutation.ts assemble the root fields from them. Data access only: customer records come
+ * from the request's records reader. A resolver for a field the schema lacks fails start-up.
+ */
 import { JSONResolver } from 'graphql-scalars';
 import { Customer } from './Customer';
 import { DateTime } from './DateTime';

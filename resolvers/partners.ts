@@ -1,5 +1,5 @@
 /** The partner registry's operations (privacy officer; gated in src/policy/operations.ts). Data access only. */
-import type { GatewayContext } from '../src/context';
+import type { GatewayContext } from '../src/admission/context';
 import { agreementInForce, listPartners, registerPartner, revokePartner, type PartnerDocument, type RegisterPartnerInput } from '../src/privacy/partners';
 
 const registry = (context: GatewayContext) => context.services.store.collection<PartnerDocument>('partners');

@@ -4,8 +4,8 @@
  * the definition compiler and the report protection live in src/privacy/.
  */
 import { randomBytes } from 'node:crypto';
-import { BadUserInputError, invariant } from '../src/errors';
-import type { GatewayContext } from '../src/context';
+import { BadUserInputError, invariant } from '../src/errors/errors';
+import type { GatewayContext } from '../src/admission/context';
 import { isPurpose, type Purpose } from '../src/policy/purposes';
 import {
   attributesNotAllowedFor, compileSegmentFilter, definitionCoordinates, SEGMENT_PURPOSES, validateSegmentDefinition, type SegmentDefinition,

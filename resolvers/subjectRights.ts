@@ -3,13 +3,13 @@
  * (policy/operations.ts) decides who may call each; src/privacy/ holds the rules. Each successful
  * operation records one audit event naming the subject and the fields, never a value.
  */
-import type { GatewayContext } from '../src/context';
-import { invariant } from '../src/errors';
+import type { GatewayContext } from '../src/admission/context';
+import { invariant } from '../src/errors/errors';
 import { eraseSubject, type ErasureOutcome } from '../src/privacy/erasure';
 import { exportSubjectData, type SubjectExport } from '../src/privacy/export';
 import { rectifySubject } from '../src/privacy/rectification';
 import type { RectifyCustomerInput } from '../src/privacy/rectificationInput';
-import type { CustomerDocument } from '../src/store/seed';
+import type { CustomerDocument } from '../src/store/documents';
 
 export const subjectRightsMutations = {
   exportCustomerData: async (_: unknown, args: { id: string }, context: GatewayContext): Promise<SubjectExport> => {

@@ -1,7 +1,8 @@
 /** Entry point: read the config, open the store, listen; shut down gracefully on SIGINT/SIGTERM. */
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
-import { createGateway } from './server';
+import { ConfigError, loadConfig } from './config/config';
+import { createLogger } from './config/logger';
+import { buildGatewaySchema } from './server/buildSchema';
+import { createGateway } from './server/createGateway';
 import { openStore } from './store/openStore';
 import { startTracing } from './tracing/setup';
 import { openGatewayMode } from './upstream/openGatewayMode';
@@ -25,8 +26,10 @@ async function main(): Promise<void> {
   const { gatewayConfigPath } = config;
   // GATEWAY_CONFIG set: gateway mode (fronting upstream GraphQL services), else managed mode.
   const mode = gatewayConfigPath === undefined ? undefined : await openGatewayMode({ ...config, gatewayConfigPath }, logger, openStore);
-  const store = mode?.store ?? await openStore(config, logger);
-  const gateway = await createGateway({ config, store: mode?.gatewayStore ?? store, logger, upstream: mode?.upstream });
+  // The one compilation of the schema's annotations: the store (what to encrypt) and the server get it.
+  const compiled = mode?.upstream ?? buildGatewaySchema();
+  const store = mode?.store ?? await openStore(config, logger, compiled.policy);
+  const gateway = await createGateway({ config, store: mode?.gatewayStore ?? store, logger, compiled, upstream: mode?.upstream });
   const address = await gateway.app.listen({ port: config.port, host: config.host });
   logger.info({ address, store: store.kind }, `privacy gateway listening: GraphQL at ${address}/graphql`);
   let stopping = false;

@@ -1,5 +1,5 @@
 /**
- * The stored audit event (CONTRACT.md section 5) and its hash. Events form one chain: each carries
+ * The stored audit event (the AuditEvent type, docs/api.md#audit) and its hash. Events form one chain: each carries
  * its sequence number, the hash of the event before it and its own hash, SHA-256 over a canonical
  * (key-sorted) JSON serialization of every other field. Changing, inserting or removing a stored
  * event breaks the chain at that point, which verifyAuditChain reports.

@@ -8,8 +8,8 @@
  * closed: the body is replaced by a bare INTERNAL_SERVER_ERROR, with no data and no extensions.
  */
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
-import type { GatewayContext, GatewayServices } from '../context';
-import { ErrorCode } from '../errors';
+import type { GatewayContext, GatewayServices } from '../admission/context';
+import { ErrorCode } from '../errors/errors';
 import { requestEventDrafts, rootCoordinates } from './requestEvents';
 import { inSpan } from '../tracing/spans';
 

@@ -2,7 +2,7 @@
  * Reads of the audit trail for the privacy officer: a filtered cursor connection over the chain.
  * Order is chain order (the _id is the zero-padded sequence): newest first by default.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import type { Collection, Filter } from '../store/port';
 import type { AuditDecision } from './requestAudit';
 import type { AuditEventDocument } from './auditEvent';

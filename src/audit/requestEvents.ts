@@ -7,7 +7,7 @@
  * - the `operation` events resolvers recorded explicitly (data-subject operations).
  */
 import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../admission/context';
 import type { Failure } from '../policy/types';
 import type { AuditEventDraft } from './auditEvent';
 import { attributePreview } from '../preview/previewAudit';

@@ -10,8 +10,9 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../config';
-import { createLogger } from '../logger';
+import { loadConfig } from '../config/config';
+import { createLogger } from '../config/logger';
+import { buildGatewaySchema } from '../server/buildSchema';
 import { openStore } from '../store/openStore';
 import type { AuditEventDocument } from './auditEvent';
 import { verifyAuditChain, type ChainReport } from './verifyChain';
@@ -25,7 +26,7 @@ async function verifyConfiguredStore(): Promise<ChainReport> {
     copy = mkdtempSync(join(tmpdir(), 'pg-audit-verify-'));
     cpSync(config.dataDir, copy, { recursive: true });
   }
-  const store = await openStore(copy === undefined ? config : { ...config, dataDir: copy }, logger);
+  const store = await openStore(copy === undefined ? config : { ...config, dataDir: copy }, logger, buildGatewaySchema().policy);
   try {
     return await verifyAuditChain(store.collection<AuditEventDocument>('audit'));
   } finally {

@@ -3,7 +3,7 @@
  * prints one JWT signed with JWT_SECRET (or the development secret) on stdout.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
+import { loadConfig } from '../config/config';
 import { isPurpose, PURPOSES } from '../policy/purposes';
 import { isRole, ROLES } from '../policy/roles';
 import { mintToken, secretKey } from './tokens';

@@ -1,11 +1,11 @@
 /**
- * Caller tokens: HS256 JWTs with audience `privacy-gateway` (CONTRACT.md section 3), verified with
+ * Caller tokens: HS256 JWTs with audience `privacy-gateway` (docs/api.md#callers), verified with
  * jose. Only HS256 is accepted (so `alg: none` and every other algorithm fail), `exp` is required,
  * `nbf`/`iat` are honoured by jose. Anything wrong yields UNAUTHENTICATED without saying which check
  * failed beyond a short reason (no claim values are echoed).
  */
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { UnauthenticatedError } from '../errors';
+import { UnauthenticatedError } from '../errors/errors';
 import { isPurpose, type Purpose } from '../policy/purposes';
 import { isRole, type Role } from '../policy/roles';
 

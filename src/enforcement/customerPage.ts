@@ -3,9 +3,9 @@
  * `totalCount`). Used only by the records reader (customerRecords.ts), after it has restricted the
  * condition to what the caller may select.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import type { Collection, Filter } from '../store/port';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 
 const CURSOR_PREFIX = 'c1:';
 

@@ -18,14 +18,14 @@
  * Field values are still decided per subject by the @pii wrappers (fieldEnforcement.ts).
  */
 import type { RequestAudit } from '../audit/requestAudit';
-import { BadUserInputError, ForbiddenError, invariant } from '../errors';
+import { BadUserInputError, ForbiddenError, invariant } from '../errors/errors';
 import { consentFilter } from '../policy/consentModel';
 import { identificationRefusal } from '../policy/identification';
 import type { Purpose } from '../policy/purposes';
 import type { Caller, Coordinate, Policy } from '../policy/types';
 import type { Loaders } from '../store/loaders';
 import type { Filter, Store } from '../store/port';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 import { customerPage, type CustomerConnection, type PageArgs } from './customerPage';
 import { visibleFilterConditions } from './filterRestriction';
 import type { PrivacyRecorder } from './privacyRecorder';

@@ -5,7 +5,7 @@
  * the request's purpose (the one consent model's filter), or refuses the filter when no subject's
  * value would be visible. Only the records reader (customerRecords.ts) calls it.
  */
-import { ForbiddenError } from '../errors';
+import { ForbiddenError } from '../errors/errors';
 import { consentFilter } from '../policy/consentModel';
 import { decideForRequest } from '../policy/decide';
 import type { Caller, Coordinate, Policy } from '../policy/types';

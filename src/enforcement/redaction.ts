@@ -1,5 +1,5 @@
 /**
- * The redaction strategies (CONTRACT.md section 4). Each is total: a value it does not understand
+ * The redaction strategies (docs/api.md#schema-annotations). Each is total: a value it does not understand
  * becomes null, never passes through (fail closed).
  */
 import { createHmac } from 'node:crypto';

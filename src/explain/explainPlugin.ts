@@ -9,7 +9,7 @@
  * failure is logged; an explanation never changes a decision.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext, GatewayServices } from '../context';
+import type { GatewayContext, GatewayServices } from '../admission/context';
 import { buildExplanation } from './explanation';
 import { wantsExplanation } from './explainRequest';
 import { policyVersion } from './policyVersion';

@@ -12,8 +12,8 @@
  * `partner` is required for role partner; for role customer `sub` defaults to the first customer.
  */
 import type { FastifyInstance } from 'fastify';
-import { DEV_JWT_SECRET, type Config } from '../config';
-import type { GatewayServices } from '../context';
+import { DEV_JWT_SECRET, type Config } from '../config/config';
+import type { GatewayServices } from '../admission/context';
 import { mintToken } from '../auth/tokens';
 import { isPurpose, type Purpose } from '../policy/purposes';
 import { isRole, type Role } from '../policy/roles';

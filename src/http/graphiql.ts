@@ -1,7 +1,7 @@
 /**
  * GraphiQL at `GET /graphql` for browsers (Accept: text/html), served entirely from this package's
  * own dependencies under /graphiql/* — graphiql's UMD bundle and stylesheet, React 18's UMD
- * production builds — so it works with no network (CONTRACT section 2). A Content-Security-Policy
+ * production builds — so it works with no network (docs/api.md#routes). A Content-Security-Policy
  * restricts the page to this origin, so not even a stray asset can leave the machine.
  *
  * The header editor starts with a token placeholder and `X-Purpose`. While the placeholder is still

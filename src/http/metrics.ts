@@ -1,6 +1,6 @@
 /** GET /metrics: this gateway's Prometheus registry in the text exposition format. */
 import type { FastifyInstance } from 'fastify';
-import type { GatewayServices } from '../context';
+import type { GatewayServices } from '../admission/context';
 
 export function registerMetricsRoute(app: FastifyInstance, services: GatewayServices): void {
   const { registry } = services.metrics;

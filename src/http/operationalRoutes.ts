@@ -1,6 +1,6 @@
 /** /healthz, /readyz and the public /privacy/manifest (JSON, or Markdown with ?format=md). */
 import type { FastifyInstance } from 'fastify';
-import type { GatewayServices } from '../context';
+import type { GatewayServices } from '../admission/context';
 import { buildManifest, manifestToMarkdown } from '../privacy/manifest';
 
 const READY_TIMEOUT_MS = 2000;

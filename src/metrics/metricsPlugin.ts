@@ -6,8 +6,8 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
-import type { GatewayContext, GatewayServices } from '../context';
-import { ErrorCode, isKnownCode } from '../errors';
+import type { GatewayContext, GatewayServices } from '../admission/context';
+import { ErrorCode, isKnownCode } from '../errors/errors';
 
 /** A contract code, or INTERNAL_SERVER_ERROR for anything else (label values stay a closed set). */
 function codeOf(extensions: Record<string, unknown> | undefined): ErrorCode {

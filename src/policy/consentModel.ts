@@ -55,3 +55,6 @@ export function consentFilter(purpose: Purpose): Filter {
   const recorded: Filter = { [path]: rule.allows.length === 1 ? rule.allows[0] : { $in: [...rule.allows] } };
   return rule.missingAllows ? { $or: [{ [path]: { $exists: false } }, recorded] } : recorded;
 }
+
+/** The version of the privacy notice under which consent choices are recorded (kept on every choice). */
+export const POLICY_VERSION = '2026-01';

@@ -1,5 +1,5 @@
 /**
- * The purpose registry (CONTRACT.md section 3): each processing purpose, its legal basis, and what a
+ * The purpose registry (docs/api.md#callers): each processing purpose, its legal basis, and what a
  * subject's consent state means for it. Data, not code: enforcement, the manifest and the consent
  * operations all read this one table.
  */

@@ -8,8 +8,8 @@
  * Any other caller sending the header gets FORBIDDEN (403), and the refusal is audited; no token
  * at all is UNAUTHENTICATED, like any data request without one.
  */
-import { callerFromClaims, type Authenticated, type GatewayServices } from '../context';
-import { ForbiddenError, UnauthenticatedError } from '../errors';
+import { callerFromClaims, type Authenticated, type GatewayServices } from '../admission/context';
+import { ForbiddenError, UnauthenticatedError } from '../errors/errors';
 import type { Caller } from '../policy/types';
 import { parsePreviewHeader, type PreviewSpec } from './previewHeader';
 import type { PreviewMark } from './previewMark';

@@ -11,7 +11,7 @@
  * repeated key, an empty or malformed value, an unknown role, purpose or scope — is BAD_USER_INPUT.
  * Messages name the key, never the value.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import { isPurpose, type Purpose } from '../policy/purposes';
 import { isRole, type Role } from '../policy/roles';
 

@@ -4,8 +4,8 @@
  * would get; it never writes on anyone's behalf. Must run before the audit plugin (see plugins.ts).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../context';
-import { BadUserInputError } from '../errors';
+import type { GatewayContext } from '../admission/context';
+import { BadUserInputError } from '../errors/errors';
 import { PREVIEW_OPERATION } from './admitPreview';
 
 export function previewPlugin(): ApolloServerPlugin<GatewayContext> {

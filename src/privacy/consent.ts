@@ -8,12 +8,13 @@
  * with the most recent one in force and every one in the history.
  */
 import { randomUUID } from 'node:crypto';
-import type { GatewayContext } from '../context';
-import { BadUserInputError } from '../errors';
+import type { GatewayContext } from '../admission/context';
+import { BadUserInputError } from '../errors/errors';
 import { PURPOSE_REGISTRY, type ConsentStatus, type Purpose } from '../policy/purposes';
 import type { Role } from '../policy/roles';
 import type { Store } from '../store/port';
-import { POLICY_VERSION, type ConsentEventDocument, type ConsentRecord, type CustomerDocument } from '../store/seed';
+import { POLICY_VERSION } from '../policy/consentModel';
+import { type ConsentEventDocument, type ConsentRecord, type CustomerDocument } from '../store/documents';
 
 export const MAX_SOURCE_LENGTH = 64;
 /** A source is a channel code, never free text (so no personal data can ride along in it). */

@@ -4,7 +4,7 @@
  * state is cached across requests, so a change is visible to the very next one.
  */
 import type { Store } from '../store/port';
-import type { ConsentEventDocument } from '../store/seed';
+import type { ConsentEventDocument } from '../store/documents';
 
 export type ConsentEventView = Omit<ConsentEventDocument, '_id' | 'subjectId'>;
 

@@ -10,13 +10,12 @@
  * audit trail. Segment membership and counts are computed from the records at query time and exclude
  * tombstones, so nothing derived outlives the erasure.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import type { Purpose } from '../policy/purposes';
 import type { Role } from '../policy/roles';
 import type { Policy } from '../policy/types';
-import { cryptoShredSubject } from '../store/encryptedStore';
 import type { Store } from '../store/port';
-import type { ConsentEventDocument, ConsentRecord, CustomerDocument } from '../store/seed';
+import type { ConsentEventDocument, ConsentRecord, CustomerDocument } from '../store/documents';
 import { consentEvent, consentPurposes, consentRecord, ERASURE_SOURCE, type ConsentChange } from './consent';
 
 export const MAX_REASON_LENGTH = 500;
@@ -50,10 +49,12 @@ export interface ErasureOutcome {
  * (the store's history, backups) can no longer be decrypted; the tombstone records when.
  */
 async function shredSubjectKey(store: Store, subjectId: string): Promise<string | undefined> {
-  const shredded = await cryptoShredSubject(store, subjectId);
-  if (shredded === null) return undefined;
-  await store.collection<CustomerDocument>('customers').updateOne({ _id: subjectId }, { $set: { keyShreddedAt: shredded.keyShreddedAt } });
-  return shredded.keyShreddedAt;
+  // A store without encryption at rest shredded nothing, and the tombstone must not say it did.
+  if (store.atRest === null) return undefined;
+  await store.atRest.shredSubject(subjectId);
+  const keyShreddedAt = new Date().toISOString();
+  await store.collection<CustomerDocument>('customers').updateOne({ _id: subjectId }, { $set: { keyShreddedAt } });
+  return keyShreddedAt;
 }
 
 /**

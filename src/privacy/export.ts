@@ -13,13 +13,13 @@ import { PURPOSE_REGISTRY, type Purpose } from '../policy/purposes';
 import type { Policy } from '../policy/types';
 import type { Loaders } from '../store/loaders';
 import type { Document, Store } from '../store/port';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 import { readConsentHistory, type ConsentEventView } from './consentHistory';
 import { findSubject } from './subjects';
 
 /** Stored attributes that are not schema fields but are held about the subject. */
 const STORED_ATTRIBUTES = ['birthYear', 'postalPrefix', 'createdAt'] as const;
-/** The AuditEvent shape of CONTRACT.md section 5, plus its non-personal detail. */
+/** The AuditEvent shape (docs/api.md#audit), plus its non-personal detail. */
 const AUDIT_KEYS = ['at', 'kind', 'actor', 'role', 'partnerId', 'purpose', 'operation', 'fields', 'decision', 'requestId', 'detail'] as const;
 
 export interface ProcessingEntry {

@@ -8,7 +8,7 @@
  * GPC request. A failure to record the opt-out fails the request: we never continue as if it held.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../admission/context';
 import { GPC_SOURCE, recordConsentInRequest } from './consent';
 
 const GPC_PURPOSE = 'THIRD_PARTY_SHARING' as const;

@@ -1,12 +1,12 @@
 /**
  * The partner registry: who may receive aggregates, for which purposes (the data-processing
- * agreement), until when. The gate reads it on every partner request (src/context.ts
+ * agreement), until when. The gate reads it on every partner request (src/admission/context.ts
  * `callerFromClaims`, through a per-request loader), so a revocation or an expiry takes effect on the
  * very next request. A revoked partner id is never reused: a new registration needs a new id, so a
  * token minted for the old agreement can never come back to life.
  */
 import { randomBytes } from 'node:crypto';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import { isPurpose, type Purpose } from '../policy/purposes';
 import { ROLE_TABLE } from '../policy/roles';
 import { StoreError, type Collection, type Document } from '../store/port';

@@ -1,6 +1,6 @@
 /** Apollo plugin: adds `extensions.privacy` (purpose and redaction counts) to every response that touched personal data. */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../admission/context';
 
 export function privacyExtensionPlugin(): ApolloServerPlugin<GatewayContext> {
   return {

@@ -3,9 +3,9 @@
  * write (derived attributes included, so they never disagree with their source). An email that
  * belongs to another customer is refused: the email is support's lookup key and must stay unique.
  */
-import { BadUserInputError } from '../errors';
-import type { GatewayContext } from '../context';
-import type { CustomerDocument } from '../store/seed';
+import { BadUserInputError } from '../errors/errors';
+import type { GatewayContext } from '../admission/context';
+import type { CustomerDocument } from '../store/documents';
 import { validateRectification, type RectifiableField, type RectifyCustomerInput } from './rectificationInput';
 import { requireActiveSubject } from './subjects';
 

@@ -4,7 +4,7 @@
  * the input field, never the value. Lengths are checked before any pattern runs.
  */
 import { CountryCodeResolver, EmailAddressResolver, PostalCodeResolver } from 'graphql-scalars';
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 
 export interface RectifyCustomerInput {
   email?: string | null;

@@ -5,7 +5,7 @@
  * what the gateway really returns. Used by reidentificationCli.ts and its test; never at request time.
  */
 import { applyRedaction } from '../enforcement/redaction';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 
 /** What a caller sees of one attribute once redacted; the pseudonymizer is never used by these views. */
 const noPseudonym = (): string => { throw new Error('not used'); };

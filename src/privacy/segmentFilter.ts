@@ -6,11 +6,11 @@
  * the filter's shape is fixed here. Stored definitions go through the same validator before use, so a
  * corrupted segment fails closed instead of running an unchecked filter.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import type { Purpose } from '../policy/purposes';
 import type { Coordinate, Policy } from '../policy/types';
 import type { Filter } from '../store/port';
-import { INTERESTS, LOYALTY_TIERS } from '../store/seed';
+import { INTERESTS, LOYALTY_TIERS } from '../store/documents';
 
 /** Age bands a segment may select (no band for minors: segments never target them). Age = year now − birth year. */
 export const SEGMENT_AGE_BANDS = ['18-24', '25-34', '35-44', '45-54', '55-64', '65+'] as const;

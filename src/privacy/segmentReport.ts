@@ -1,5 +1,5 @@
 /**
- * k-anonymous segment reports (CONTRACT.md section 5, `segmentReport`).
+ * k-anonymous segment reports (docs/segments-and-reports.md).
  *
  * The figures are computed by the store as one MongoDB aggregation pipeline ($match, $unwind,
  * $project, $group, $sort; $count for the distinct total when groups overlap), so the embedded store

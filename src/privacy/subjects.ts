@@ -3,9 +3,9 @@
  * (BAD_USER_INPUT, which never says more than "no such customer"); an erased subject is told apart,
  * because its tombstone still answers "erased" (export, repeated erasure) while every write refuses it.
  */
-import { BadUserInputError } from '../errors';
+import { BadUserInputError } from '../errors/errors';
 import type { Loaders } from '../store/loaders';
-import type { CustomerDocument } from '../store/seed';
+import type { CustomerDocument } from '../store/documents';
 
 /** Surrogate ids are short; anything longer is refused before it reaches the store. */
 export const MAX_SUBJECT_ID_LENGTH = 200;

@@ -4,7 +4,7 @@
  */
 import DataLoader from 'dataloader';
 import type { Collection, CollectionName, Document, Store } from './port';
-import type { ConsentEventDocument, CustomerDocument } from './seed';
+import type { ConsentEventDocument, CustomerDocument } from './documents';
 
 export const MAX_BATCH_SIZE = 500;
 

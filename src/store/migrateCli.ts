@@ -3,7 +3,7 @@
  * wal.jsonl) to the SQLite store, keeping the old files in a `legacy-format-<time>/` folder.
  * Run it with the gateway stopped. Prints a JSON report; exits 1 with a message on failure.
  */
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig } from '../config/config';
 import { migrateLegacyDataDir } from './migrate';
 
 async function main(): Promise<void> {

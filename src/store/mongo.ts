@@ -206,6 +206,11 @@ export class MongoStore implements Store {
     return collection as unknown as Collection<T>;
   }
 
+  readonly atRest = null;
+
+  /** The server manages its own files: nothing the gateway can purge. */
+  async purgeDeleted(): Promise<void> {}
+
   async ping(): Promise<void> {
     try {
       await this.db.command({ ping: 1 });

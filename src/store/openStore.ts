@@ -4,20 +4,24 @@
  * ENCRYPTION=off), and the demo seed goes through that wrapper so seeded personal data is encrypted.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import { checkEncryptionMode, createEncryptedStore, markEncrypted } from '../crypto/storeEncryption';
+import type { Config } from '../config/config';
+import { encryptedFieldsFromPolicy } from './encryption/encryptedFields';
+import { checkEncryptionMode, createEncryptedStore, markEncrypted } from './encryption/storeEncryption';
+import type { Policy } from '../policy/types';
 import { EmbeddedStore } from './embedded';
 import type { Store } from './port';
 import { seedStore } from './seed';
 import { seedProgress } from './seedProgress';
 
-export async function openStore(config: Config, logger: Logger): Promise<Store> {
-  const backend = await openBackend(config, logger);
+/** `policy`: the gateway's compiled policy (compiled once at start-up), which says what is encrypted. */
+export async function openStore(config: Config, logger: Logger, policy: Policy): Promise<Store> {
+  const fields = encryptedFieldsFromPolicy(policy);
+  const backend = await openBackend(config, logger, (fresh) => createEncryptedStore(fresh, config, logger, fields));
   await checkEncryptionMode(backend, config.encryption.enabled);
-  return config.encryption.enabled ? createEncryptedStore(backend, config, logger) : backend;
+  return config.encryption.enabled ? createEncryptedStore(backend, config, logger, fields) : backend;
 }
 
-async function openBackend(config: Config, logger: Logger): Promise<Store> {
+async function openBackend(config: Config, logger: Logger, encrypt: (fresh: Store) => Store): Promise<Store> {
   if (config.mongodbUri !== undefined) {
     const { MongoStore } = await import('./mongo');
     return MongoStore.connect({ uri: config.mongodbUri, dbName: config.mongodbDb, logger });
@@ -28,7 +32,7 @@ async function openBackend(config: Config, logger: Logger): Promise<Store> {
     seed: async (fresh) => {
       logger.info({ customers: config.demoCustomers }, 'empty data directory: seeding the demo data set');
       if (config.encryption.enabled) await markEncrypted(fresh);
-      await seedStore(config.encryption.enabled ? createEncryptedStore(fresh, config, logger) : fresh, config.demoCustomers, seedProgress(logger));
+      await seedStore(config.encryption.enabled ? encrypt(fresh) : fresh, config.demoCustomers, seedProgress(logger));
     },
     onWarning: (message) => logger.warn(message),
   });

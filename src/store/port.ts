@@ -50,11 +50,24 @@ export const INDEXES: Readonly<Record<CollectionName, readonly string[]>> = {
   meta: [],
 };
 
+export interface EncryptionAtRest {
+  /** Destroys the subject's data keys (and every cached copy); returns how many keys were deleted. */
+  shredSubject(subjectId: string): Promise<number>;
+}
+
 export interface Store {
   readonly kind: 'embedded' | 'mongodb';
   collection<T extends Document = Document>(name: CollectionName): Collection<T>;
   /** Resolves when the store answers; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * Makes deleted data leave the backend's current files where the gateway controls them (the
+   * embedded store zeroes freed pages and empties its write-ahead log); on MongoDB, whose files the
+   * server manages, it does nothing.
+   */
+  purgeDeleted(): Promise<void>;
+  /** Encryption at rest, when this store provides it (null otherwise): crypto-shredding of a subject. */
+  readonly atRest: EncryptionAtRest | null;
   close(): Promise<void>;
 }
 

@@ -1,23 +1,22 @@
 /**
- * The deterministic demo data set (CONTRACT.md section 6): synthetic customers with varied countries,
+ * The deterministic demo data set (README: the two commands): synthetic customers with varied countries,
  * ages, tiers and interests, a realistic mix of consent states per purpose, a few segments and the
  * partner `demo-partner`. A fixed seed and a fixed reference date make two fresh starts identical.
  */
 import { Faker, base, de, en, es, fr, it, nl, sv, pl } from '@faker-js/faker';
 import type { ConsentStatus, Purpose } from '../policy/purposes';
+import { POLICY_VERSION } from '../policy/consentModel';
+import { INTERESTS, LOYALTY_TIERS, type ConsentEventDocument, type ConsentRecord, type CustomerDocument } from './documents';
 import type { Document, Store } from './port';
 
 export const DEMO_SEED = 20261125;
 /** "Now" for the generator, so the data does not depend on the day it was generated. */
 export const DEMO_REFERENCE_DATE = '2026-11-01T00:00:00.000Z';
-export const POLICY_VERSION = '2026-01';
 
 export const COUNTRIES = ['DE', 'FR', 'US', 'GB', 'ES', 'IT', 'NL', 'SE', 'PL', 'CA'] as const;
 const COUNTRY_WEIGHTS = [18, 12, 20, 12, 8, 8, 6, 5, 5, 6];
 const DIAL_CODES: Record<string, string> = { DE: '49', FR: '33', US: '1', GB: '44', ES: '34', IT: '39', NL: '31', SE: '46', PL: '48', CA: '1' };
-export const LOYALTY_TIERS = ['BRONZE', 'SILVER', 'GOLD', 'PLATINUM'] as const;
 const TIER_WEIGHTS = [50, 30, 15, 5];
-export const INTERESTS = ['outdoor', 'fashion', 'electronics', 'books', 'travel', 'sports', 'cooking', 'gaming', 'beauty', 'music', 'home', 'pets'] as const;
 const CONSENT_SOURCES = ['SIGNUP_FORM', 'PREFERENCE_CENTER', 'COOKIE_BANNER', 'CHECKOUT'] as const;
 
 /** Per purpose: weights of GRANTED, DENIED, WITHDRAWN and no record. None is all-granted or all-denied. */
@@ -28,45 +27,6 @@ const CONSENT_MIX: Partial<Record<Purpose, [number, number, number, number]>> = 
   ANALYTICS: [30, 10, 5, 55],
 };
 
-export interface ConsentRecord {
-  status: ConsentStatus;
-  source: string;
-  updatedAt: string;
-  actor: string;
-  policyVersion: string;
-}
-
-export interface CustomerDocument extends Document {
-  email: string | null;
-  phone: string | null;
-  fullName: string | null;
-  birthDate: string | null;
-  postalCode: string | null;
-  country: string | null;
-  loyaltyTier: string | null;
-  lifetimeValue: number | null;
-  orderCount: number | null;
-  lastPurchaseAt: string | null;
-  interests: string[] | null;
-  consents: Partial<Record<Purpose, ConsentRecord>>;
-  /** Derived, non-identifying attributes kept for segments and reports. */
-  birthYear: number | null;
-  postalPrefix: string | null;
-  createdAt: string;
-  erasedAt?: string;
-}
-
-export interface ConsentEventDocument extends Document {
-  subjectId: string;
-  purpose: Purpose;
-  status: ConsentStatus;
-  source: string;
-  actor: string;
-  actorRole: string;
-  policyVersion: string;
-  at: string;
-}
-
 export interface DemoData {
   customers: CustomerDocument[];
   consentEvents: ConsentEventDocument[];
@@ -76,6 +36,30 @@ export interface DemoData {
 
 function weighted<T>(faker: Faker, items: readonly T[], weights: readonly number[]): T {
   return faker.helpers.weightedArrayElement(items.map((value, i) => ({ value, weight: weights[i]! })));
+}
+
+/** One subject's consent choices (a realistic mix per purpose), appending their history to `events`. */
+function demoConsents(faker: Faker, id: string, createdAt: string, events: ConsentEventDocument[]): Partial<Record<Purpose, ConsentRecord>> {
+  const day = 86_400_000;
+  const consents: Partial<Record<Purpose, ConsentRecord>> = {};
+  for (const [purpose, mix] of Object.entries(CONSENT_MIX) as [Purpose, [number, number, number, number]][]) {
+    const state = weighted(faker, ['GRANTED', 'DENIED', 'WITHDRAWN', 'NONE'] as const, mix);
+    if (state === 'NONE') continue;
+    const source = faker.helpers.arrayElement(CONSENT_SOURCES);
+    const grantedAt = new Date(Date.parse(createdAt) + faker.number.int({ min: 0, max: 10 }) * day).toISOString();
+    const event = (status: ConsentStatus, at: string, n: number): ConsentEventDocument => ({
+      _id: `${id}:${purpose}:${n}`, subjectId: id, purpose, status, source, actor: id, actorRole: 'customer', policyVersion: POLICY_VERSION, at,
+    });
+    if (state === 'WITHDRAWN') {
+      const withdrawnAt = new Date(Date.parse(grantedAt) + faker.number.int({ min: 1, max: 300 }) * day).toISOString();
+      events.push(event('GRANTED', grantedAt, 1), event('WITHDRAWN', withdrawnAt, 2));
+      consents[purpose] = { status: 'WITHDRAWN', source, updatedAt: withdrawnAt, actor: id, policyVersion: POLICY_VERSION };
+    } else {
+      events.push(event(state, grantedAt, 1));
+      consents[purpose] = { status: state, source, updatedAt: grantedAt, actor: id, policyVersion: POLICY_VERSION };
+    }
+  }
+  return consents;
 }
 
 const LOCALES = { DE: de, FR: fr, ES: es, IT: it, NL: nl, SE: sv, PL: pl } as const;
@@ -118,24 +102,7 @@ export function* demoCustomerBatches(count: number, batchSize = 1000, seed = DEM
     const lastPurchaseAt = orderCount === 0 ? null : new Date(reference - faker.number.int({ min: 0, max: 730 }) * day - faker.number.int({ max: day - 1 })).toISOString();
     const interests = faker.helpers.arrayElements(INTERESTS, { min: 1, max: 4 }).sort();
     const createdAt = new Date(reference - faker.number.int({ min: 30, max: 2000 }) * day).toISOString();
-    const consents: Partial<Record<Purpose, ConsentRecord>> = {};
-    for (const [purpose, mix] of Object.entries(CONSENT_MIX) as [Purpose, [number, number, number, number]][]) {
-      const state = weighted(faker, ['GRANTED', 'DENIED', 'WITHDRAWN', 'NONE'] as const, mix);
-      if (state === 'NONE') continue;
-      const source = faker.helpers.arrayElement(CONSENT_SOURCES);
-      const grantedAt = new Date(Date.parse(createdAt) + faker.number.int({ min: 0, max: 10 }) * day).toISOString();
-      const event = (status: ConsentStatus, at: string, n: number): ConsentEventDocument => ({
-        _id: `${id}:${purpose}:${n}`, subjectId: id, purpose, status, source, actor: id, actorRole: 'customer', policyVersion: POLICY_VERSION, at,
-      });
-      if (state === 'WITHDRAWN') {
-        const withdrawnAt = new Date(Date.parse(grantedAt) + faker.number.int({ min: 1, max: 300 }) * day).toISOString();
-        consentEvents.push(event('GRANTED', grantedAt, 1), event('WITHDRAWN', withdrawnAt, 2));
-        consents[purpose] = { status: 'WITHDRAWN', source, updatedAt: withdrawnAt, actor: id, policyVersion: POLICY_VERSION };
-      } else {
-        consentEvents.push(event(state, grantedAt, 1));
-        consents[purpose] = { status: state, source, updatedAt: grantedAt, actor: id, policyVersion: POLICY_VERSION };
-      }
-    }
+    const consents = demoConsents(faker, id, createdAt, consentEvents);
     customers.push({
       _id: id, email, phone, fullName: `${firstName} ${lastName}`, birthDate: birth, postalCode, country,
       loyaltyTier: tier, lifetimeValue, orderCount, lastPurchaseAt, interests, consents,

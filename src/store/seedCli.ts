@@ -8,9 +8,11 @@
  * Personal data is written through encryption at rest, as src/store/openStore.ts does.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
-import { checkEncryptionMode, createEncryptedStore } from '../crypto/storeEncryption';
-import { createLogger } from '../logger';
+import { ConfigError, loadConfig } from '../config/config';
+import { encryptedFieldsFromPolicy } from './encryption/encryptedFields';
+import { checkEncryptionMode, createEncryptedStore } from './encryption/storeEncryption';
+import { buildGatewaySchema } from '../server/buildSchema';
+import { createLogger } from '../config/logger';
 import { EmbeddedStore } from './embedded';
 import type { CollectionName, Store } from './port';
 import { seedProgress } from './seedProgress';
@@ -51,8 +53,9 @@ async function main(): Promise<void> {
     if (values.drop) for (const name of DEMO_COLLECTIONS) await store.collection(name).deleteMany({});
     // Seed through encryption at rest exactly as the gateway reads (src/store/openStore.ts).
     await checkEncryptionMode(store, config.encryption.enabled);
-    await seedStore(config.encryption.enabled ? createEncryptedStore(store, config, logger) : store, customers, seedProgress(logger));
-    if (store instanceof EmbeddedStore) await store.snapshot();
+    const fields = encryptedFieldsFromPolicy(buildGatewaySchema().policy);
+    await seedStore(config.encryption.enabled ? createEncryptedStore(store, config, logger, fields) : store, customers, seedProgress(logger));
+    await store.purgeDeleted();
     const where = config.mongodbUri !== undefined ? `MongoDB database ${config.mongodbDb}` : `embedded store ${config.dataDir}`;
     process.stdout.write(`seeded ${customers} customers into ${where} in ${Date.now() - started} ms\n`);
   } finally {

@@ -6,7 +6,7 @@
  * Registered hooks only exist while tracing is on; otherwise the plugin adds nothing to a request.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../admission/context';
 import { rootCoordinates } from '../audit/requestEvents';
 import { tracingEnabled } from './setup';
 import { markFailed, startSpan } from './spans';

@@ -5,8 +5,8 @@
  * Who may call each is the OPERATIONS-style table `LOCAL_OPERATIONS`; resolvers do data access only.
  */
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import type { GatewayContext } from '../context';
-import { BadUserInputError, invariant } from '../errors';
+import type { GatewayContext } from '../admission/context';
+import { BadUserInputError, invariant } from '../errors/errors';
 import { OPERATIONS, type OperationRule } from '../policy/operations';
 import { CONSENT_STATUSES, PURPOSES, type ConsentStatus, type Purpose } from '../policy/purposes';
 import { assertConsentGoverns, consentSource, type ConsentView } from '../privacy/consent';

@@ -5,7 +5,8 @@
  * customers: the records live upstream.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import type { Config } from '../config/config';
+import type { Policy } from '../policy/types';
 import type { Store } from '../store/port';
 import { readGatewayConfig } from './gatewayConfig';
 import { buildUpstreamMode, type UpstreamMode } from './upstreamGateway';
@@ -22,10 +23,10 @@ export interface GatewayModeStart {
 export async function openGatewayMode(
   config: Config & { gatewayConfigPath: string },
   logger: Logger,
-  openStore: (config: Config, logger: Logger) => Promise<Store>,
+  openStore: (config: Config, logger: Logger, policy: Policy) => Promise<Store>,
   env: Record<string, string | undefined> = process.env,
 ): Promise<GatewayModeStart> {
   const upstream = await buildUpstreamMode(readGatewayConfig(config.gatewayConfigPath, env), logger);
-  const store = await openStore({ ...config, demoCustomers: 0 }, logger);
+  const store = await openStore({ ...config, demoCustomers: 0 }, logger, upstream.policy);
   return { upstream, store, gatewayStore: withUpstreamReadiness(store, upstream) };
 }

@@ -11,11 +11,11 @@
  * value is then decided synchronously. Nothing is cached across requests, and a consent written
  * during the request drops the subject's entry.
  */
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../admission/context';
 import { consentEvent, type ConsentChange, type ConsentView } from '../privacy/consent';
 import type { ConsentStatus, Purpose } from '../policy/purposes';
 import type { Loaders } from '../store/loaders';
-import type { ConsentEventDocument } from '../store/seed';
+import type { ConsentEventDocument } from '../store/documents';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
 /** A subject's current consent per purpose, in the shape field enforcement reads (`consents.PURPOSE.status`). */

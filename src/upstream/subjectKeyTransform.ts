@@ -15,7 +15,7 @@ import {
   Kind, TypeInfo, isAbstractType, isObjectType, visit, visitWithTypeInfo,
   type FieldNode, type GraphQLNamedType, type GraphQLSchema, type SelectionNode, type SelectionSetNode,
 } from 'graphql';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../admission/context';
 import type { Policy } from '../policy/types';
 import type { SubjectKeys } from './overlay';
 

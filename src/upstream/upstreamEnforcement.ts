@@ -11,7 +11,7 @@
 import { defaultMergedResolver } from '@graphql-tools/delegate';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../admission/context';
 import { wrapPiiResolver } from '../enforcement/fieldEnforcement';
 import type { FieldPolicy, Policy } from '../policy/types';
 import { subjectIdFrom, type SubjectConsentCache, type SubjectConsents } from './subjectConsent';

@@ -5,7 +5,7 @@
  * with that request.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../context';
+import type { GatewayContext } from '../admission/context';
 
 export class ForwardedHeaders {
   private readonly perRequest = new WeakMap<object, ReadonlyMap<string, string>>();

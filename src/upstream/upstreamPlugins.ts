@@ -8,8 +8,8 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, visit, type DocumentNode } from 'graphql';
-import type { GatewayContext } from '../context';
-import { BadUserInputError } from '../errors';
+import type { GatewayContext } from '../admission/context';
+import { BadUserInputError } from '../errors/errors';
 import { GPC_SOURCE } from '../privacy/consent';
 import { recordSubjectConsent, type SubjectConsentCache } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';

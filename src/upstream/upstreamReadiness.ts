@@ -12,5 +12,7 @@ export function withUpstreamReadiness(store: Store, upstreams: { ping(): Promise
       await Promise.all([store.ping(), upstreams.ping()]);
     },
     close: () => store.close(),
+    purgeDeleted: () => store.purgeDeleted(),
+    atRest: store.atRest,
   };
 }

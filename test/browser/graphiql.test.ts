@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { editor } from '../helpers/codeMirror';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,18 +19,6 @@ interface SeenRequest {
   purpose: string | undefined;
 }
 
-/** Reads or replaces the text of the CodeMirror editor inside `selector`. */
-async function editor(page: Page, selector: string, value?: string): Promise<string> {
-  return page.evaluate(({ selector, value }) => {
-    // Runs in the page; typed structurally because the test compiles without the DOM library.
-    type CodeMirrorHost = { CodeMirror?: { getValue(): string; setValue(v: string): void } };
-    const page = globalThis as unknown as { document: { querySelector(selector: string): CodeMirrorHost | null } };
-    const element = page.document.querySelector(`${selector} .CodeMirror`);
-    if (!element?.CodeMirror) throw new Error(`no editor at ${selector}`);
-    if (value !== undefined) element.CodeMirror.setValue(value);
-    return element.CodeMirror.getValue();
-  }, { selector, value });
-}
 
 describe('GraphiQL, offline, in Chromium', () => {
   let gw: TestGateway;

@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPseudonymizer } from '../../src/enforcement/redaction';
 import { customerDocument, insertCustomers } from '../helpers/fixtures';
+import { editor } from '../helpers/codeMirror';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,17 +19,6 @@ const SUBJECT = customerDocument('cus_b_jane', { MARKETING: 'GRANTED', ANALYTICS
 const QUERY = '{\n  customer(id: "cus_b_jane") {\n    id\n    email\n    fullName\n    birthDate\n    country\n  }\n}\n';
 const pseudonym = createPseudonymizer('dev-only-pseudonym-key-change-me-0123456789ab');
 
-/** Reads or replaces the text of the CodeMirror editor inside `selector`. */
-async function editor(page: Page, selector: string, value?: string): Promise<string> {
-  return page.evaluate(({ selector, value }) => {
-    type CodeMirrorHost = { CodeMirror?: { getValue(): string; setValue(v: string): void } };
-    const page = globalThis as unknown as { document: { querySelector(selector: string): CodeMirrorHost | null } };
-    const element = page.document.querySelector(`${selector} .CodeMirror`);
-    if (!element?.CodeMirror) throw new Error(`no editor at ${selector}`);
-    if (value !== undefined) element.CodeMirror.setValue(value);
-    return element.CodeMirror.getValue();
-  }, { selector, value });
-}
 
 /** Texts of the elements matching `selector`. */
 function texts(page: Page, selector: string): Promise<string[]> {

@@ -1,6 +1,6 @@
 /** Customers with known values and consent states, inserted into a test gateway's store. */
 import type { Purpose, ConsentStatus } from '../../src/policy/purposes';
-import type { CustomerDocument } from '../../src/store/seed';
+import type { CustomerDocument } from '../../src/store/documents';
 import type { TestGateway } from './gateway';
 
 export const JANE = {

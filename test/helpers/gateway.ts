@@ -11,11 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll } from 'vitest';
-import { loadConfig, type Config } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createGateway, type Gateway } from '../../src/server';
+import { loadConfig, type Config } from '../../src/config/config';
+import { createLogger } from '../../src/config/logger';
+import { createGateway, type Gateway } from '../../src/server/createGateway';
 import { mintToken, secretKey, type MintOptions } from '../../src/auth/tokens';
+import { buildGatewaySchema } from '../../src/server/buildSchema';
 import { openStore } from '../../src/store/openStore';
+
+/** The schema and policy, compiled once for this test file as the gateway's entry point compiles them. */
+const COMPILED = buildGatewaySchema();
 import type { Store } from '../../src/store/port';
 import { seedStore } from '../../src/store/seed';
 
@@ -99,12 +103,12 @@ export async function startTestGateway(options: StartOptions = {}): Promise<Test
     ...options.env,
   });
   const logger = createLogger(config, options.logStream);
-  const store = await openStore(config, logger);
+  const store = await openStore(config, logger, COMPILED.policy);
   // MongoDB is never seeded by the gateway itself: a test database gets what a first embedded start gets.
   if (store.kind === 'mongodb' && (await store.collection('customers').countDocuments({})) === 0) {
     await seedStore(store, config.demoCustomers);
   }
-  const gateway = await createGateway({ config, store: options.wrapStore ? options.wrapStore(store) : store, logger });
+  const gateway = await createGateway({ config, store: options.wrapStore ? options.wrapStore(store) : store, logger, compiled: COMPILED });
   const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const key = secretKey(config.jwtSecret);
   return {

@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createGateway } from '../../src/server';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/config/logger';
+import { createGateway } from '../../src/server/createGateway';
 import { mintToken, secretKey } from '../../src/auth/tokens';
 import { openStore } from '../../src/store/openStore';
 import type { Store } from '../../src/store/port';
@@ -95,7 +95,7 @@ export async function startUpstreamGateway(options: UpstreamStartOptions = {}): 
   const logger = createLogger(config);
   const mode = await openGatewayMode({ ...config, gatewayConfigPath: config.gatewayConfigPath! }, logger, openStore, env);
   const store = options.wrapStore ? options.wrapStore(mode.gatewayStore) : mode.gatewayStore;
-  const gateway = await createGateway({ config, store, logger, upstream: mode.upstream });
+  const gateway = await createGateway({ config, store, logger, compiled: mode.upstream, upstream: mode.upstream });
   const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const key = secretKey(config.jwtSecret);
   // Introspection at start-up is not an operation of any caller.

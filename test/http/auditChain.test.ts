@@ -10,11 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createGateway, type Gateway } from '../../src/server';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/config/logger';
+import { createGateway, type Gateway } from '../../src/server/createGateway';
 import { mintToken, secretKey } from '../../src/auth/tokens';
+import { buildGatewaySchema } from '../../src/server/buildSchema';
 import { openStore } from '../../src/store/openStore';
+
+/** The schema and policy, compiled once for this test file as the gateway's entry point compiles them. */
+const COMPILED = buildGatewaySchema();
 import type { Collection, Store } from '../../src/store/port';
 import { hashAuditEvent, type AuditEventDocument } from '../../src/audit/auditEvent';
 import { roleTokens, startTestGateway, storeEnv, type TestGateway } from '../helpers/gateway';
@@ -122,7 +126,7 @@ async function gatewayWithFlakyAudit(failing: { on: boolean }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pg-audit-fail-'));
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PORT: '0', DATA_DIR: dataDir, DEMO_CUSTOMERS: '40' });
   const logger = createLogger(config);
-  const store = await openStore(config, logger);
+  const store = await openStore(config, logger, COMPILED.policy);
   const refuse = async () => { throw new Error('disk full'); };
   const flaky = new Proxy(store, {
     get(target, property) {
@@ -136,7 +140,7 @@ async function gatewayWithFlakyAudit(failing: { on: boolean }) {
       };
     },
   });
-  const gateway: Gateway = await createGateway({ config, store: flaky, logger });
+  const gateway: Gateway = await createGateway({ config, store: flaky, logger, compiled: COMPILED });
   const url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   const key = secretKey(config.jwtSecret);
   return {

@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md section 3 through HTTP: tokens (HS256, audience, exp, alg none, roles) and the
+ * Callers through HTTP (docs/api.md#callers): tokens (HS256, audience, exp, alg none, roles) and the
  * X-Purpose rules. Every rejected token answers UNAUTHENTICATED with HTTP 401 and no data.
  */
 import { SignJWT, UnsecuredJWT } from 'jose';

@@ -1,5 +1,5 @@
 /**
- * Consent through the real HTTP server (CONTRACT.md sections 3-5): who may record a choice, that it
+ * Consent through the real HTTP server (docs/consent-and-rights.md): who may record a choice, that it
  * takes effect on the very next request, that history is kept, that bad input writes nothing, and
  * that Sec-GPC from a subject records an opt-out of THIRD_PARTY_SHARING exactly once.
  */

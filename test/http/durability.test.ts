@@ -4,64 +4,18 @@
  * data directory. The server runs as its own process (`node --import tsx src/index.ts`, one process,
  * so SIGKILL hits the server itself), killed the moment the last response arrives.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken, secretKey } from '../../src/auth/tokens';
+import { gql, JWT_SECRET, killAll, killHard, startGateway } from './gatewayProcess';
 
-const JWT_SECRET = 'durability-test-secret-0123456789abcdef0123';
-const ROOT = join(import.meta.dirname, '..', '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'pg-durability-'));
-const running = new Set<ChildProcess>();
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-}
-
-/** Starts the gateway process and resolves with its address once it logs that it is listening. */
-function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: ROOT,
-    // The embedded store on purpose (this is about its files): never a MongoDB from the environment.
-    env: { ...process.env, MONGODB_URI: '', NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_CUSTOMERS: '60', JWT_SECRET },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.once('exit', (code) => reject(new Error(`gateway exited (${code}) before listening: ${stderr.slice(0, 500)}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.includes('privacy gateway listening')) return;
-      const address = (JSON.parse(line) as { address?: string }).address;
-      if (address) resolve({ child, url: address });
-    });
-  });
-}
-
-function killHard(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGKILL');
-  });
-}
-
-async function gql(server: Server, token: string, query: string, variables: Record<string, unknown> = {}, purpose?: string) {
-  const response = await fetch(`${server.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(purpose ? { 'x-purpose': purpose } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: Record<string, any> | null; errors?: { extensions?: { code?: string } }[] };
-}
+const startServer = () => startGateway({ DATA_DIR: dataDir });
 
 afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
+  killAll();
   rmSync(dataDir, { recursive: true, force: true });
 });
 

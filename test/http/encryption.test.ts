@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataKeys } from '../../src/crypto/dataKeys';
+import { DataKeys } from '../../src/store/encryption/dataKeys';
 import { decryptValue, DecryptionError, keyVersionOf } from '../../src/crypto/envelope';
 import { MasterKeyring } from '../../src/crypto/masterKeys';
-import { EncryptedStore } from '../../src/store/encryptedStore';
+import { EncryptedStore } from '../../src/store/encryption/encryptedStore';
 import { DATABASE_FILE } from '../../src/store/sqlite/dataFiles';
-import { generateDemoData, type CustomerDocument } from '../../src/store/seed';
+import { type CustomerDocument } from '../../src/store/documents';
+import { generateDemoData } from '../../src/store/seed';
 import { roleTokens, startTestGateway, storeEnv, type TestGateway } from '../helpers/gateway';
 
 const COUNT = 120;
@@ -143,7 +144,7 @@ describe('npm run rotate-keys', () => {
 
   async function rotateKeys(env: Record<string, string>) {
     try {
-      const { stdout } = await run('node_modules/.bin/tsx', ['src/crypto/rotateKeysCli.ts'], {
+      const { stdout } = await run('node_modules/.bin/tsx', ['src/store/encryption/rotateKeysCli.ts'], {
         env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...storeEnv(dataDir), ...env }, timeout: 30_000,
       });
       return { code: 0, report: JSON.parse(stdout) as Record<string, unknown> };

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ruleChain, explainedDecision } from '../../src/explain/ruleChain';
-import { buildGatewaySchema } from '../../src/schema';
+import { buildGatewaySchema } from '../../src/server/buildSchema';
 import { PURPOSES } from '../../src/policy/purposes';
 import { ROLES } from '../../src/policy/roles';
 import { customerDocument, insertCustomers } from '../helpers/fixtures';

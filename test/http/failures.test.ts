@@ -42,6 +42,8 @@ function wrapStore(store: Store): Store {
     kind: store.kind,
     ping: () => store.ping(),
     close: () => store.close(),
+    purgeDeleted: () => store.purgeDeleted(),
+    atRest: store.atRest,
     collection: <T extends Document>(name: Parameters<Store['collection']>[0]) => {
       const inner = store.collection<T>(name);
       if (name === 'customers') return failingCollection(inner, () => failing.customers);

@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md section 4 through the real HTTP server: for each role × purpose × subject consent ×
+ * Field privacy through the real HTTP server: for each role × purpose × subject consent ×
  * field, the value comes back in clear or redacted by the field's strategy, and extensions.privacy
  * counts the reason. One fixture subject per consent state, all holding the same known values.
  */

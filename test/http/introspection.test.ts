@@ -1,5 +1,5 @@
 /**
- * Each caller sees only the schema it may use (CONTRACT section 4): introspection per visibility
+ * Each caller sees only the schema it may use (docs/api.md): introspection per visibility
  * class, FORBIDDEN (UNAUTHENTICATED without a token) for operations hidden from the caller, and
  * "Did you mean" suggestions only for the privacy officer.
  */

@@ -5,7 +5,7 @@
  * (a restored backup) no longer reads on the next request — it is not served from memory.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EncryptedStore } from '../../src/store/encryptedStore';
+import { EncryptedStore } from '../../src/store/encryption/encryptedStore';
 import { generateDemoData } from '../../src/store/seed';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 

@@ -10,13 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
-import { createGateway, type Gateway } from '../../src/server';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/config/logger';
+import { createGateway, type Gateway } from '../../src/server/createGateway';
 import { mintToken, secretKey } from '../../src/auth/tokens';
+import { buildGatewaySchema } from '../../src/server/buildSchema';
 import { openStore } from '../../src/store/openStore';
+
+/** The schema and policy, compiled once for this test file as the gateway's entry point compiles them. */
+const COMPILED = buildGatewaySchema();
 import type { Store } from '../../src/store/port';
-import type { CustomerDocument } from '../../src/store/seed';
+import type { CustomerDocument } from '../../src/store/documents';
 
 describe.each(['debug', 'info'])('logs at LOG_LEVEL=%s', (level) => {
   const lines: string[] = [];
@@ -33,8 +37,8 @@ describe.each(['debug', 'info'])('logs at LOG_LEVEL=%s', (level) => {
     const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: level, PORT: '0', DATA_DIR: dataDir, DEMO_CUSTOMERS: '60' });
     const capture = new Writable({ write(chunk, _encoding, done) { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } });
     const logger = createLogger(config, capture);
-    store = await openStore(config, logger);
-    gateway = await createGateway({ config, store, logger });
+    store = await openStore(config, logger, COMPILED.policy);
+    gateway = await createGateway({ config, store, logger, compiled: COMPILED });
     url = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
     customers = await store.collection<CustomerDocument>('customers').find({});
     const key = secretKey(config.jwtSecret);

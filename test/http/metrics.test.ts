@@ -3,7 +3,7 @@
  * redaction and denial series, counted per gateway instance, with no personal data in any label.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/errors/errors';
 import { OPERATIONS } from '../../src/policy/operations';
 import { REDACTION_REASONS } from '../../src/policy/types';
 import { roleTokens, startTestGateway, type GqlResponse, type TestGateway } from '../helpers/gateway';

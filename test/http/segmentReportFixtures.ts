@@ -1,6 +1,6 @@
 /** Crafted customers for report tests: small, exact populations whose group sizes the tests state. */
 import type { ConsentStatus, Purpose } from '../../src/policy/purposes';
-import type { CustomerDocument } from '../../src/store/seed';
+import type { CustomerDocument } from '../../src/store/documents';
 
 export interface Craft {
   n: number;

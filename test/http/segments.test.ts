@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roleTokens, startTestGateway, type TestGateway } from '../helpers/gateway';
-import type { CustomerDocument } from '../../src/store/seed';
+import type { CustomerDocument } from '../../src/store/documents';
 
 let gw: TestGateway;
 let tokens: Awaited<ReturnType<typeof roleTokens>>;

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { decodeJwt, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config/config';
 import { secretKey, TOKEN_AUDIENCE } from '../../src/auth/tokens';
 
 const run = promisify(execFile);

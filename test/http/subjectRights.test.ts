@@ -1,5 +1,5 @@
 /**
- * Data-subject rights through the real HTTP server (CONTRACT.md section 5): right of access
+ * Data-subject rights through the real HTTP server (the AuditEvent type, docs/api.md#audit): right of access
  * (exportCustomerData), rectification (rectifyCustomer) and erasure (eraseCustomer). Who may call
  * each, what each returns and stores, that bad input writes nothing, and that an erased subject
  * answers "erased" and is gone from every list, count and segment.

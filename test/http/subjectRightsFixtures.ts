@@ -1,7 +1,7 @@
 /** Shared helpers of the consent and subject-rights HTTP suites: picking subjects and reading the store directly. */
 import type { TestGateway } from '../helpers/gateway';
 import type { Filter } from '../../src/store/port';
-import type { ConsentEventDocument, CustomerDocument } from '../../src/store/seed';
+import type { ConsentEventDocument, CustomerDocument } from '../../src/store/documents';
 
 export function customers(gw: TestGateway) {
   return gw.store.collection<CustomerDocument>('customers');

@@ -8,7 +8,7 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../directives/compilePolicy';
-import { buildAnnotatedSchema, loadTypeDefs } from '../../src/schema';
+import { buildAnnotatedSchema, loadTypeDefs } from '../../src/server/buildSchema';
 import { createFilterScrubber } from '../../src/tracing/scrub';
 import { startTracing, tracesExporterFrom, type Tracing } from '../../src/tracing/setup';
 import { generateDemoData } from '../../src/store/seed';

@@ -48,5 +48,7 @@ export function countingStore(inner: Store): CountingStore {
     },
     ping: () => inner.ping(),
     close: () => inner.close(),
+    purgeDeleted: () => inner.purgeDeleted(),
+    atRest: inner.atRest,
   };
 }

@@ -6,7 +6,7 @@ import { lexicographicSortSchema } from 'graphql';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../directives/compilePolicy';
-import { buildAnnotatedSchema, buildGatewaySchema, loadTypeDefs } from '../../src/schema';
+import { buildAnnotatedSchema, buildGatewaySchema, loadTypeDefs } from '../../src/server/buildSchema';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { piiDirectiveTypeDefs } from '../../directives/pii';
 import { purposeDirectiveTypeDefs } from '../../directives/purpose';

@@ -4,12 +4,12 @@
  * compiled policy, so a new @pii field is erased without anyone touching erasure.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { BadUserInputError } from '../../src/errors';
+import { BadUserInputError } from '../../src/errors/errors';
 import { assertConsentGoverns, consentPurposes, consentSource } from '../../src/privacy/consent';
 import { erasableCustomerFields, erasureReason } from '../../src/privacy/erasure';
 import { postalPrefixOf, validateRectification } from '../../src/privacy/rectificationInput';
 import { PURPOSES } from '../../src/policy/purposes';
-import { buildGatewaySchema, loadTypeDefs } from '../../src/schema';
+import { buildGatewaySchema, loadTypeDefs } from '../../src/server/buildSchema';
 
 const TODAY = new Date('2026-06-15T12:00:00.000Z');
 

@@ -1,11 +1,11 @@
 /** The envelope, the master keyring, the blind index, query translation and the key settings, as tables. */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig } from '../../src/config/config';
 import { createEmailBlindIndexer } from '../../src/crypto/blindIndex';
 import { aesKey, decryptValue, DecryptionError, ENCRYPTED_PREFIX, encryptValue, type FieldPlace } from '../../src/crypto/envelope';
 import { MasterKeyring } from '../../src/crypto/masterKeys';
-import { QueryTranslator } from '../../src/crypto/queryTranslation';
+import { QueryTranslator } from '../../src/store/encryption/queryTranslation';
 import { StoreError } from '../../src/store/port';
 
 const keyA = aesKey(randomBytes(32));

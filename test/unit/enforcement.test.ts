@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { wrapPiiResolver } from '../../src/enforcement/fieldEnforcement';
 import { PrivacyRecorder } from '../../src/enforcement/privacyRecorder';
 import { createPseudonymizer } from '../../src/enforcement/redaction';
-import { checkOperation } from '../../src/enforcement/shieldRules';
-import { buildAnnotatedSchema, buildGatewaySchema } from '../../src/schema';
+import { checkOperation } from '../../src/gate/shieldRules';
+import { buildAnnotatedSchema, buildGatewaySchema } from '../../src/server/buildSchema';
 import type { FieldPolicy } from '../../src/policy/types';
 
 const fieldsOf = (schema: ReturnType<typeof buildAnnotatedSchema>, type: string) => (schema.getType(type) as GraphQLObjectType).getFields();

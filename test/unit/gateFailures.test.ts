@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GraphQLResolveInfo } from 'graphql';
-import { buildGatewaySchema } from '../../src/schema';
-import { buildRuleTree, gateFallbackError } from '../../src/enforcement/shieldRules';
-import { BadUserInputError, ForbiddenError, GatewayError } from '../../src/errors';
+import { buildGatewaySchema } from '../../src/server/buildSchema';
+import { buildRuleTree, gateFallbackError } from '../../src/gate/shieldRules';
+import { BadUserInputError, ForbiddenError, GatewayError } from '../../src/errors/errors';
 import { PrivacyRecorder } from '../../src/enforcement/privacyRecorder';
 
 describe('gateFallbackError', () => {

@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext, type GatewayContext } from '../../src/context';
+import { createContext, type GatewayContext } from '../../src/admission/context';
 import { RecordAccessError } from '../../src/enforcement/recordGuard';
 import { startTestGateway, type TestGateway } from '../helpers/gateway';
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { measureRisk } from '../../src/privacy/reidentificationRisk';
-import { generateDemoData, type CustomerDocument } from '../../src/store/seed';
+import { type CustomerDocument } from '../../src/store/documents';
+import { generateDemoData } from '../../src/store/seed';
 
 const person = (id: string, fullName: string, birthDate: string, postalCode: string) =>
   ({ _id: id, fullName, birthDate, postalCode } as unknown as CustomerDocument);

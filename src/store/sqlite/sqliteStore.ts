@@ -193,8 +193,10 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Kept for callers of the previous store: now the same as scrub(). */
-  async snapshot(): Promise<void> {
+  readonly atRest = null;
+
+  /** The port's purge: zeroed freed pages (secure_delete) and an emptied write-ahead log. */
+  async purgeDeleted(): Promise<void> {
     await this.scrub();
   }
 

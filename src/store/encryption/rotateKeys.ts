@@ -5,9 +5,9 @@
  * master key are skipped — and safe to re-run after an interruption. Each re-wrap is conditional on
  * the key still being wrapped by the old master key, so a concurrent writer is never overwritten.
  */
-import type { Store } from '../store/port';
+import type { Store } from '../port';
 import type { DataKeyDocument } from './dataKeys';
-import type { MasterKeyring } from './masterKeys';
+import type { MasterKeyring } from '../../crypto/masterKeys';
 
 export interface RotationReport {
   scanned: number;

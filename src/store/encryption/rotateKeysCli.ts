@@ -6,11 +6,11 @@
  *
  *   MASTER_KEY=<new> MASTER_KEY_PREVIOUS=<old> npm run rotate-keys
  */
-import { ConfigError, loadConfig } from '../config';
-import { createLogger } from '../logger';
-import { EmbeddedStore } from '../store/embedded';
-import type { Store } from '../store/port';
-import { MasterKeyring } from './masterKeys';
+import { ConfigError, loadConfig } from '../../config/config';
+import { createLogger } from '../../config/logger';
+import { EmbeddedStore } from '../embedded';
+import type { Store } from '../port';
+import { MasterKeyring } from '../../crypto/masterKeys';
 import { rotateDataKeys } from './rotateKeys';
 
 function fail(message: string): never {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   }
   let store: Store;
   if (config.mongodbUri !== undefined) {
-    const { MongoStore } = await import('../store/mongo');
+    const { MongoStore } = await import('../mongo');
     store = await MongoStore.connect({ uri: config.mongodbUri, dbName: config.mongodbDb, logger });
   } else {
     // No seed callback: rotating an empty directory must not fill it with demo data.
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const keyring = new MasterKeyring(config.encryption.masterKey, config.encryption.previousMasterKey);
     const started = Date.now();
     const report = await rotateDataKeys(store, keyring);
-    if (store instanceof EmbeddedStore) await store.snapshot(); // old wrappings leave the current files
+    await store.purgeDeleted(); // old wrappings leave the current files
     process.stdout.write(`${JSON.stringify({ masterKeyId: keyring.currentId, ...report, ms: Date.now() - started })}\n`);
     if (report.failed > 0) {
       process.stderr.write(`rotate-keys: ${report.failed} data key(s) are wrapped by a master key that is neither MASTER_KEY nor MASTER_KEY_PREVIOUS\n`);

@@ -8,10 +8,10 @@
  * unwrapped key survives its subject's erasure in memory.
  */
 import { randomBytes } from 'node:crypto';
-import type { Collection, Document } from '../store/port';
-import { DecryptionError, KEY_BYTES, type AesKey } from './envelope';
-import type { MasterKeyring } from './masterKeys';
-import { SubjectCache } from './subjectCache';
+import type { Collection, Document } from '../port';
+import { DecryptionError, KEY_BYTES, type AesKey } from '../../crypto/envelope';
+import type { MasterKeyring } from '../../crypto/masterKeys';
+import { SubjectCache } from '../../crypto/subjectCache';
 
 export interface DataKeyDocument extends Document {
   subjectId: string;

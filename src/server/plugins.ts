@@ -4,15 +4,15 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import type { GatewayContext, GatewayServices } from './context';
-import { privacyExtensionPlugin } from './privacy/privacyExtensionPlugin';
-import { globalPrivacyControlPlugin } from './privacy/globalPrivacyControl';
-import { auditPlugin } from './audit/auditPlugin';
-import { metricsPlugin } from './metrics/metricsPlugin';
-import { explainPlugin } from './explain/explainPlugin';
-import { previewPlugin } from './preview/previewPlugin';
-import { tracingPlugin } from './tracing/tracingPlugin';
-import { unexpectedErrorPlugin } from './unexpectedErrors';
+import type { GatewayContext, GatewayServices } from '../admission/context';
+import { privacyExtensionPlugin } from '../privacy/privacyExtensionPlugin';
+import { globalPrivacyControlPlugin } from '../privacy/globalPrivacyControl';
+import { auditPlugin } from '../audit/auditPlugin';
+import { metricsPlugin } from '../metrics/metricsPlugin';
+import { explainPlugin } from '../explain/explainPlugin';
+import { previewPlugin } from '../preview/previewPlugin';
+import { tracingPlugin } from '../tracing/tracingPlugin';
+import { unexpectedErrorPlugin } from '../errors/unexpectedErrors';
 
 export function gatewayPlugins(services: GatewayServices): ApolloServerPlugin<GatewayContext>[] {
   return [

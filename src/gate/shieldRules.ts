@@ -12,11 +12,11 @@
 import { applyMiddleware, type IMiddlewareFieldMap } from 'graphql-middleware';
 import { allow, deny, rule, shield, type IRule } from 'graphql-shield';
 import { GraphQLSchema, isObjectType, type GraphQLObjectType } from 'graphql';
-import { ForbiddenError, GatewayError, PurposeNotAllowedError, PurposeRequiredError, UnauthenticatedError } from '../errors';
+import { ForbiddenError, GatewayError, PurposeNotAllowedError, PurposeRequiredError, UnauthenticatedError } from '../errors/errors';
 import { OPERATIONS, type OperationRule } from '../policy/operations';
 import type { Caller, Failure } from '../policy/types';
 import type { Purpose } from '../policy/purposes';
-import type { PrivacyRecorder } from './privacyRecorder';
+import type { PrivacyRecorder } from '../enforcement/privacyRecorder';
 import { tracedGate } from '../tracing/gateSpan';
 
 export interface GateContext {

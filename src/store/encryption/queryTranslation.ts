@@ -5,8 +5,8 @@
  * equality on its HMAC (`{ email: x }` → `{ emailIndex: hmac(normalise(x)) }`). Null and `$exists`
  * tests pass through: null is stored as null (it reveals nothing), presence is not a secret.
  */
-import { StoreError, type Filter, type SortSpec, type Update } from '../store/port';
-import type { BlindIndexer } from './blindIndex';
+import { StoreError, type Filter, type SortSpec, type Update } from '../port';
+import type { BlindIndexer } from '../../crypto/blindIndex';
 
 /** A blind-indexed encrypted field and where its index is stored. */
 export interface BlindIndexedField {

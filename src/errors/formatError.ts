@@ -18,10 +18,10 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { clientMessage } from './clientMessages';
-import { hiddenOperation, type Visibility } from './enforcement/visibleSchema';
+import { hiddenOperation, type Visibility } from '../gate/visibleSchema';
 import { CLIENT_ERROR_CODES, ErrorCode, GatewayError } from './errors';
 import { alreadyLogged } from './unexpectedErrors';
-import { INTROSPECTION_DEPTH_MESSAGE, TOKEN_LIMIT_MESSAGE } from './validation/queryLimits';
+import { INTROSPECTION_DEPTH_MESSAGE, TOKEN_LIMIT_MESSAGE } from '../admission/queryLimits';
 
 
 export interface ErrorFormatterOptions {

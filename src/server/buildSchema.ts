@@ -8,15 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { compilePolicy } from '../directives/compilePolicy';
-import { piiDirectiveTypeDefs } from '../directives/pii';
-import { purposeDirectiveTypeDefs } from '../directives/purpose';
-import { resolvers } from '../resolvers';
-import { enforceFieldPolicies } from './enforcement/fieldEnforcement';
-import { applyShield } from './enforcement/shieldRules';
-import type { Policy } from './policy/types';
+import { compilePolicy } from '../../directives/compilePolicy';
+import { piiDirectiveTypeDefs } from '../../directives/pii';
+import { purposeDirectiveTypeDefs } from '../../directives/purpose';
+import { resolvers } from '../../resolvers';
+import { enforceFieldPolicies } from '../enforcement/fieldEnforcement';
+import { applyShield } from '../gate/shieldRules';
+import type { Policy } from '../policy/types';
 
-export const SCHEMA_DIR = fileURLToPath(new URL('../schema/', import.meta.url));
+export const SCHEMA_DIR = fileURLToPath(new URL('../../schema/', import.meta.url));
 
 export function loadTypeDefs(dir = SCHEMA_DIR): string[] {
   return readdirSync(dir)

@@ -1,6 +1,6 @@
 /**
  * Query limits, all checked before execution so a rejected query never reaches a resolver or the
- * store (CONTRACT section 7: QUERY_TOO_COMPLEX, or BAD_USER_INPUT for an out-of-range `first`).
+ * store (docs/api.md#errors: QUERY_TOO_COMPLEX, or BAD_USER_INPUT for an out-of-range `first`).
  *
  * - tokens: graphql-js's own parser limit (`parseOptions.maxTokens`), so a huge document stops
  *   while it is being lexed;
@@ -15,9 +15,9 @@ import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
 import { getNullableType, getVariableValues, isListType, type ParseOptions, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
-import type { QueryLimitsConfig } from '../config';
-import type { GatewayContext } from '../context';
-import { BadUserInputError, GatewayError, QueryTooComplexError } from '../errors';
+import type { QueryLimitsConfig } from '../config/config';
+import type { GatewayContext } from './context';
+import { BadUserInputError, GatewayError, QueryTooComplexError } from '../errors/errors';
 
 /** The message graphql-js gives when `maxTokens` stops the parser (errorFormatting maps it to QUERY_TOO_COMPLEX). */
 export const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more tha[nt] \d+ tokens\. Parsing aborted\.$/;

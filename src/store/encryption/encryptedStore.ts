@@ -10,19 +10,18 @@
  *
  * Every other collection, and the raw `keys` collection, passes straight through.
  */
-import type { BlindIndexer } from '../crypto/blindIndex';
-import { DataKeys, type DataKeyDocument, type SubjectKeyCache } from '../crypto/dataKeys';
-import { encryptValue } from '../crypto/envelope';
-import { LazyDecryptor } from '../crypto/lazyDecryption';
-import { SubjectCache, type SubjectCacheOptions } from '../crypto/subjectCache';
-import type { EncryptedFieldMap } from '../crypto/encryptedFields';
-import type { MasterKeyring } from '../crypto/masterKeys';
-import { QueryTranslator, type BlindIndexedField } from '../crypto/queryTranslation';
-import { EmbeddedStore } from './embedded';
+import type { BlindIndexer } from '../../crypto/blindIndex';
+import { DataKeys, type DataKeyDocument, type SubjectKeyCache } from './dataKeys';
+import { encryptValue } from '../../crypto/envelope';
+import { LazyDecryptor } from './lazyDecryption';
+import { SubjectCache, type SubjectCacheOptions } from '../../crypto/subjectCache';
+import type { EncryptedFieldMap } from './encryptedFields';
+import type { MasterKeyring } from '../../crypto/masterKeys';
+import { QueryTranslator, type BlindIndexedField } from './queryTranslation';
 import {
   StoreError,
-  type Collection, type CollectionName, type Document, type Filter, type FindOptions, type Store, type Update, type UpdateResult,
-} from './port';
+  type Collection, type CollectionName, type EncryptionAtRest, type Document, type Filter, type FindOptions, type Store, type Update, type UpdateResult,
+} from '../port';
 
 /** Reported (to the log) for every value that could not be decrypted; never carries the value. */
 export interface DecryptFailure {
@@ -59,7 +58,7 @@ class EncryptedCollection<T extends Document> implements Collection<T> {
     private readonly keys: DataKeys,
     keyring: MasterKeyring,
     private readonly blind: BlindIndexedField | undefined,
-    private readonly onDecryptFailure: (failure: DecryptFailure) => void,
+    onDecryptFailure: (failure: DecryptFailure) => void,
   ) {
     this.translator = new QueryTranslator(name, fields, blind);
     this.lazy = new LazyDecryptor(name, fields, keys.cache, keyring, onDecryptFailure, blind?.indexField);
@@ -67,7 +66,7 @@ class EncryptedCollection<T extends Document> implements Collection<T> {
 
   // ---- reads ----
 
-  /** Copies whose encrypted fields decrypt on first read (crypto/lazyDecryption.ts); one key query per batch at most. */
+  /** Copies whose encrypted fields decrypt on first read (lazyDecryption.ts); one key query per batch at most. */
   private decryptAll(docs: T[]): Promise<T[]> {
     return this.lazy.prepareAll(docs, (subjectIds) => this.keys.wrappedKeys(subjectIds));
   }
@@ -273,12 +272,17 @@ export class EncryptedStore implements Store {
    */
   async shredSubject(subjectId: string): Promise<number> {
     const deleted = await this.dataKeys.shred(subjectId);
-    const inner = this.inner;
-    if (inner instanceof EmbeddedStore) {
-      this.compaction = this.compaction.catch(() => undefined).then(() => inner.snapshot());
-      await this.compaction;
-    }
+    this.compaction = this.compaction.catch(() => undefined).then(() => this.inner.purgeDeleted());
+    await this.compaction;
     return deleted;
+  }
+
+  get atRest(): EncryptionAtRest {
+    return this;
+  }
+
+  purgeDeleted(): Promise<void> {
+    return this.inner.purgeDeleted();
   }
 
   /** The process-wide cache of unwrapped keys and decrypted values (cleared per subject on shredding). */
@@ -295,14 +299,4 @@ export class EncryptedStore implements Store {
     await this.compaction.catch(() => undefined);
     await this.inner.close();
   }
-}
-
-/**
- * Crypto-shreds a data subject (for the erasure flow): returns when its keys were destroyed, or null
- * when the store does not encrypt at rest (then nothing was shredded and the tombstone must not say so).
- */
-export async function cryptoShredSubject(store: Store, subjectId: string): Promise<{ keyShreddedAt: string; keysDeleted: number } | null> {
-  if (!(store instanceof EncryptedStore)) return null;
-  const keysDeleted = await store.shredSubject(subjectId);
-  return { keyShreddedAt: new Date().toISOString(), keysDeleted };
 }

@@ -3,11 +3,9 @@
  * Policy (the schema's @pii annotations) and CATEGORY_REGISTRY's `encryptAtRest`. A `Customer` field
  * whose category is encrypted at rest is stored encrypted under the same name in `customers`.
  */
-import { compilePolicy } from '../../directives/compilePolicy';
-import { CATEGORY_REGISTRY } from '../policy/categories';
-import type { Policy } from '../policy/types';
-import { buildAnnotatedSchema } from '../schema';
-import type { CollectionName } from '../store/port';
+import { CATEGORY_REGISTRY } from '../../policy/categories';
+import type { Policy } from '../../policy/types';
+import type { CollectionName } from '../port';
 
 /** GraphQL subject types and the collection holding their documents (keyed by `_id` = the subject id). */
 const SUBJECT_COLLECTIONS: Readonly<Record<string, CollectionName>> = { Customer: 'customers' };
@@ -28,7 +26,3 @@ export function encryptedFieldsFromPolicy(policy: Policy): EncryptedFieldMap {
   return map;
 }
 
-/** The encrypted fields of the schema on disk (schema/*.graphql), compiled the way the gateway compiles it. */
-export function encryptedFieldsFromSchema(): EncryptedFieldMap {
-  return encryptedFieldsFromPolicy(compilePolicy(buildAnnotatedSchema()));
-}

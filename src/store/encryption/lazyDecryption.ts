@@ -16,10 +16,10 @@
  * reported once, naming collection, subject and field — never the value.
  */
 import type { DataKeyDocument } from './dataKeys';
-import { decryptValue, DecryptionError, isEncryptedValue, keyVersionOf, type AesKey } from './envelope';
-import type { MasterKeyring } from './masterKeys';
-import type { SubjectCache, SubjectEntry } from './subjectCache';
-import { inSpan } from '../tracing/spans';
+import { decryptValue, DecryptionError, isEncryptedValue, keyVersionOf, type AesKey } from '../../crypto/envelope';
+import type { MasterKeyring } from '../../crypto/masterKeys';
+import type { SubjectCache, SubjectEntry } from '../../crypto/subjectCache';
+import { inSpan } from '../../tracing/spans';
 
 export interface DecryptFailureReport {
   collection: string;

@@ -21,7 +21,7 @@ export interface Config {
   jwtSecret: string;
   /** HMAC key for pseudonyms (PSEUDONYMIZE redaction). */
   pseudonymKey: string;
-  /** Encryption at rest of personal data (src/crypto, src/store/encryptedStore.ts). */
+  /** Encryption at rest of personal data (src/crypto, src/store/encryption/encryptedStore.ts). */
   encryption: EncryptionConfig;
   /** Embedded store's directory (ignored with MONGODB_URI). */
   dataDir: string;

@@ -9,7 +9,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import type { GatewayContext, GatewayServices } from './context';
+import type { GatewayContext, GatewayServices } from '../admission/context';
 import { CLIENT_ERROR_CODES, GatewayError } from './errors';
 
 /** Errors already logged with their request id: the formatter does not log them a second time. */

@@ -8,17 +8,17 @@
  * store holding customers written in clear opened with encryption on, refuses to start.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config';
-import { EncryptedStore } from '../store/encryptedStore';
-import { StoreError, type Document, type Store } from '../store/port';
-import { createEmailBlindIndexer } from './blindIndex';
-import { ENCRYPTED_PREFIX } from './envelope';
-import { encryptedFieldsFromSchema, type EncryptedFieldMap } from './encryptedFields';
-import { MasterKeyring } from './masterKeys';
+import type { Config } from '../../config/config';
+import { EncryptedStore } from './encryptedStore';
+import { StoreError, type Document, type Store } from '../port';
+import { createEmailBlindIndexer } from '../../crypto/blindIndex';
+import { ENCRYPTED_PREFIX } from '../../crypto/envelope';
+import type { EncryptedFieldMap } from './encryptedFields';
+import { MasterKeyring } from '../../crypto/masterKeys';
 
 const MARKER_ID = 'encryption';
 
-export function createEncryptedStore(inner: Store, config: Pick<Config, 'encryption'>, logger: Logger, fields: EncryptedFieldMap = encryptedFieldsFromSchema()): EncryptedStore {
+export function createEncryptedStore(inner: Store, config: Pick<Config, 'encryption'>, logger: Logger, fields: EncryptedFieldMap): EncryptedStore {
   const { masterKey, previousMasterKey, blindIndexKey, cacheSubjects, cacheTtlSeconds } = config.encryption;
   return new EncryptedStore(inner, {
     cache: { maxSubjects: cacheSubjects, ttlMs: cacheTtlSeconds * 1000 },

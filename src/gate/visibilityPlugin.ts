@@ -1,7 +1,7 @@
 /**
  * Apollo plugin for one visibility class: answers a request that names something hidden from the
- * caller's schema the way the gate answers it (CONTRACT: "A role that may never touch a field or
- * operation gets FORBIDDEN for it"; no token → UNAUTHENTICATED), not with a bare validation error.
+ * caller's schema the way the gate answers it (docs/api.md#errors: a role that may never touch a field or
+ * operation gets FORBIDDEN for it; no token → UNAUTHENTICATED), not with a bare validation error.
  *
  * - A field hidden from this class fails validation ("Cannot query field …"); the error keeps its
  *   place in the response but gets the gate's HTTP status here and the gate's code and message in
@@ -14,8 +14,8 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
-import type { GatewayContext } from '../context';
-import { ErrorCode, ForbiddenError, refuseRequestWith, UnauthenticatedError } from '../errors';
+import type { GatewayContext } from '../admission/context';
+import { ErrorCode, ForbiddenError, refuseRequestWith, UnauthenticatedError } from '../errors/errors';
 import { hiddenOperation, type Visibility } from './visibleSchema';
 
 const ROOT_TYPE_NAMES = { query: 'Query', mutation: 'Mutation', subscription: 'Subscription' } as const;

@@ -5,23 +5,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ForbiddenError, PurposeNotAllowedError } from './errors';
-import type { Config } from './config';
-import type { AuditLog } from './audit/auditLog';
-import type { GatewayMetrics } from './metrics/gatewayMetrics';
-import { verifyToken, type TokenClaims } from './auth/tokens';
-import { RequestAudit } from './audit/requestAudit';
-import { createCustomerRecords, type CustomerRecords } from './enforcement/customerRecords';
-import { guardCustomerReads } from './enforcement/recordGuard';
-import { PrivacyRecorder } from './enforcement/privacyRecorder';
-import type { Pseudonymizer } from './enforcement/redaction';
-import { agreementInForce } from './privacy/partners';
-import { isPurpose, type Purpose } from './policy/purposes';
-import { ROLE_TABLE } from './policy/roles';
-import type { Caller, Policy } from './policy/types';
-import { createLoaders, type Loaders } from './store/loaders';
-import type { Store } from './store/port';
-import type { PreviewMark } from './preview/previewMark';
+import { ForbiddenError, PurposeNotAllowedError } from '../errors/errors';
+import type { Config } from '../config/config';
+import type { AuditLog } from '../audit/auditLog';
+import type { GatewayMetrics } from '../metrics/gatewayMetrics';
+import { verifyToken, type TokenClaims } from '../auth/tokens';
+import { RequestAudit } from '../audit/requestAudit';
+import { createCustomerRecords, type CustomerRecords } from '../enforcement/customerRecords';
+import { guardCustomerReads } from '../enforcement/recordGuard';
+import { PrivacyRecorder } from '../enforcement/privacyRecorder';
+import type { Pseudonymizer } from '../enforcement/redaction';
+import { agreementInForce } from '../privacy/partners';
+import { isPurpose, type Purpose } from '../policy/purposes';
+import { ROLE_TABLE } from '../policy/roles';
+import type { Caller, Policy } from '../policy/types';
+import { createLoaders, type Loaders } from '../store/loaders';
+import type { Store } from '../store/port';
+import type { PreviewMark } from '../preview/previewMark';
 
 export interface GatewayServices {
   config: Config;
