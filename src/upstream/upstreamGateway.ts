@@ -10,7 +10,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import { FilterRootFields, schemaFromExecutor } from '@graphql-tools/wrap';
 import { buildSchema, type GraphQLSchema } from 'graphql';
@@ -125,8 +124,7 @@ export async function buildUpstreamMode(config: GatewayModeConfig, logger: Logge
     policy,
     operations,
     visible: visibleSchemas(schema, policy, operations),
-    // Cache hints mean nothing for answers that differ per caller; Apollo's per-field hook is skipped.
-    plugins: [ApolloServerPluginCacheControlDisabled(), forwarded.plugin(), reservedAliasPlugin(), upstreamGpcPlugin(consents)],
+    plugins: [forwarded.plugin(), reservedAliasPlugin(), upstreamGpcPlugin(consents)],
     async ping() {
       await Promise.all(prepared.map((upstream) => upstream.executors.ping()));
     },

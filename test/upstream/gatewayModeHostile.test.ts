@@ -106,13 +106,16 @@ describe('gateway mode: what the upstream receives and returns', () => {
     expect(JSON.stringify(response.body)).not.toContain('_pg_subject');
   });
 
-  it('an upstream error is masked: no upstream message, value, code or stack', async () => {
+  it('an upstream error is masked (no upstream message, value, code or stack) and audited as an ERROR', async () => {
     const response = await gw.gql('{ crash }', { token: tokens.marketer, purpose: 'MARKETING' });
     expect(response.body).toEqual({
       data: { crash: null },
       errors: [{ message: 'Internal server error', path: ['crash'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
     });
     expect((await gw.upstream.received()).map((operation) => operation.query)).toHaveLength(1);
+    const events = await gw.store.collection('audit').find({ requestId: response.headers.get('x-request-id') });
+    expect(events).toMatchObject([{ operation: 'Query.crash', decision: 'ERROR' }]);
+    expect(JSON.stringify(events)).not.toContain('customer1@example.com');
   });
 
   it('configured headers are added, allowed ones forwarded, the caller\'s token never', async () => {

@@ -56,7 +56,7 @@ describe('gateway mode: per-caller schema', () => {
   };
 
   it.each([
-    ['marketer', 'MARKETING', ['crash', 'customer', 'customers', 'orders', 'privacyManifest'], true],
+    ['marketer', 'MARKETING', ['crash', 'customer', 'customers', 'node', 'orders', 'privacyManifest'], true],
     ['support', 'SUPPORT', ['consentHistory', 'crash', 'customer', 'privacyManifest'], true],
     ['partner', 'ANALYTICS', ['privacyManifest'], false],
   ])('%s sees only its operations (%s)', async (role, purpose, roots, hasCustomer) => {

@@ -144,6 +144,17 @@ describe('gateway mode: lists decide per subject', () => {
     expect(reads).toEqual([{ collection: 'consentEvents', method: 'find', argument: { subjectId: { $in: ['c0001', 'c0002', 'c0003'] } } }]);
   });
 
+  it('records behind an interface are decided by their own subject key', async () => {
+    const query = '{ a: node(id: "c0001") { ... on Customer { email } } b: node(id: "c0003") { ...C } o: node(id: "o00003") { id ... on Order { total } } p: node(id: "o00001") { ... on Order { total } } } fragment C on Customer { email }';
+    const response = await gw.gql(query, { token: tokens.marketer, purpose: 'ANALYTICS' });
+    // ANALYTICS: c0002 objected (its order's total is null), c0001 did not (10).
+    expect(response.body.data).toEqual({ a: { email: 'c***@e***.com' }, b: { email: 'c***@e***.com' }, o: { id: 'o00003', total: null }, p: { total: 10 } });
+    const granted = await gw.gql(query, { token: tokens.marketer, purpose: 'MARKETING' });
+    // MARKETING: c0001 granted, c0003 never answered; totals are not declared for marketing.
+    expect(granted.body.data).toEqual({ a: { email: 'customer1@example.com' }, b: { email: 'c***@e***.com' }, o: { id: 'o00003', total: null }, p: { total: null } });
+    expect(granted.body.extensions!.privacy!.redactions['Customer.email']).toMatchObject({ CONSENT_MISSING: 1 });
+  });
+
   it('orders reached from the root are decided by their own customerId, in one page', async () => {
     const response = await gw.gql('{ orders(first: 6) { id total } }', { token: tokens.analyst, purpose: 'ANALYTICS' });
     expect(response.body.data).toEqual({ orders: [
