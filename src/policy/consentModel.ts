@@ -34,10 +34,11 @@ function ruleFor(purpose: Purpose): ModelRule | undefined {
  * Does a subject's consent state allow processing for `purpose`? A missing record follows the legal
  * basis; a recorded state the model does not know is never consent (POLICY_ERROR).
  */
-export function consentAllows(purpose: Purpose, status: ConsentStatus | undefined): ConsentVerdict {
+export function consentAllows(purpose: Purpose, status: ConsentStatus | null | undefined): ConsentVerdict {
   const rule = ruleFor(purpose);
   if (rule === undefined) return { allowed: false, reason: 'POLICY_ERROR' };
-  if (status === undefined) return rule.missingAllows ? { allowed: true } : { allowed: false, reason: 'CONSENT_MISSING' };
+  // A record without a status carries no choice: it is no record (as `{ path: null }` matches in a store).
+  if (status === undefined || status === null) return rule.missingAllows ? { allowed: true } : { allowed: false, reason: 'CONSENT_MISSING' };
   if (rule.allows.includes(status)) return { allowed: true };
   return { allowed: false, reason: (CONSENT_STATUSES as readonly string[]).includes(status) ? 'CONSENT_DENIED' : 'POLICY_ERROR' };
 }
@@ -52,8 +53,10 @@ export function consentFilter(purpose: Purpose): Filter {
   if (rule === undefined) return { _id: { $in: [] } };
   if (rule.missingAllows && CONSENT_STATUSES.every((status) => rule.allows.includes(status))) return {};
   const path = `consents.${purpose}.status`;
-  const recorded: Filter = { [path]: rule.allows.length === 1 ? rule.allows[0] : { $in: [...rule.allows] } };
-  return rule.missingAllows ? { $or: [{ [path]: { $exists: false } }, recorded] } : recorded;
+  // `null` in `$in` matches a missing (or status-less) record: one condition on the status, which the
+  // embedded store answers from its covering index (an `$or` with `$exists` would read every document).
+  if (rule.missingAllows) return { [path]: { $in: [null, ...rule.allows] } };
+  return { [path]: rule.allows.length === 1 ? rule.allows[0] : { $in: [...rule.allows] } };
 }
 
 /** The version of the privacy notice under which consent choices are recorded (kept on every choice). */

@@ -106,6 +106,10 @@ describe('consentAllows follows the legal basis of the purpose registry', () => 
     ['PERSONALIZATION', undefined, false], ['THIRD_PARTY_SHARING', 'GRANTED', true], ['THIRD_PARTY_SHARING', undefined, false],
     ['ANALYTICS', undefined, true], ['ANALYTICS', 'GRANTED', true], ['ANALYTICS', 'DENIED', false], ['ANALYTICS', 'WITHDRAWN', false],
     ['SUPPORT', 'DENIED', true], ['LEGAL_COMPLIANCE', undefined, true],
+    // A record without a status is no record (the store's `{ status: null }` matches both alike).
+    ['ANALYTICS', null, true], ['MARKETING', null, false],
+    // A status the model does not know is never consent, not even for an opt-out purpose.
+    ['ANALYTICS', 'BOGUS' as never, false],
   ] as const)('%s with %s → %s', (purpose, status, allowed) => {
     expect(consentAllows(purpose, status).allowed).toBe(allowed);
   });

@@ -67,7 +67,7 @@ describe('consentAllowsFilter', () => {
   it.each([
     ['MARKETING', { 'consents.MARKETING.status': 'GRANTED' }],
     ['PERSONALIZATION', { 'consents.PERSONALIZATION.status': 'GRANTED' }],
-    ['ANALYTICS', { $or: [{ 'consents.ANALYTICS.status': { $exists: false } }, { 'consents.ANALYTICS.status': 'GRANTED' }] }],
+    ['ANALYTICS', { 'consents.ANALYTICS.status': { $in: [null, 'GRANTED'] } }],
     ['SUPPORT', {}],
   ] as const)('%s', (purpose, filter) => {
     expect(consentAllowsFilter(purpose)).toEqual(filter);
