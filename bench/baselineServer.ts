@@ -19,6 +19,7 @@ import { secretKey } from '../src/auth/tokens';
 import { createPseudonymizer } from '../src/enforcement/redaction';
 import { metricsPlugin } from '../src/metrics/metricsPlugin';
 import { createGatewayMetrics } from '../src/metrics/gatewayMetrics';
+import { guardCustomerReads } from '../src/enforcement/recordGuard';
 import type { AuditEventDocument } from '../src/audit/auditEvent';
 import { AuditLog } from '../src/audit/auditLog';
 import { compilePolicy } from '../directives/compilePolicy';
@@ -38,6 +39,8 @@ export async function createBareGateway(config: Config, store: Store, logger: Lo
     // The bare gateway audits nothing; the log exists because the services shape carries one.
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),
+    requestStore: guardCustomerReads(store),
+    loggedErrors: new WeakSet(),
   };
   const app = Fastify({ logger: false, bodyLimit: config.bodyLimitBytes });
   const apollo = new ApolloServer<GatewayContext>({

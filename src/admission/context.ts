@@ -12,7 +12,6 @@ import type { GatewayMetrics } from '../metrics/gatewayMetrics';
 import { verifyToken, type TokenClaims } from '../auth/tokens';
 import { RequestAudit } from '../audit/requestAudit';
 import { createCustomerRecords, type CustomerRecords } from '../enforcement/customerRecords';
-import { guardCustomerReads } from '../enforcement/recordGuard';
 import { PrivacyRecorder } from '../enforcement/privacyRecorder';
 import type { Pseudonymizer } from '../enforcement/redaction';
 import { agreementInForce } from '../privacy/partners';
@@ -34,6 +33,10 @@ export interface GatewayServices {
   auditLog: AuditLog;
   /** This gateway's Prometheus registry and instruments. */
   metrics: GatewayMetrics;
+  /** The store as a request's resolvers see it: customer records only through `records` (enforcement/recordGuard.ts). */
+  requestStore: Store;
+  /** Unexpected errors already logged with their request id (errors/unexpectedErrors.ts), so the formatter does not log them again. */
+  loggedErrors: WeakSet<object>;
 }
 
 export interface GatewayContext {
@@ -103,17 +106,6 @@ export async function authenticate(services: GatewayServices, authorization: str
   return { caller, loaders };
 }
 
-const requestViews = new WeakMap<GatewayServices, GatewayServices>();
-
-/** The services as a request sees them: customer records only through `records` (enforcement/recordGuard.ts). */
-function requestServices(services: GatewayServices): GatewayServices {
-  let view = requestViews.get(services);
-  if (view === undefined) {
-    view = { ...services, store: guardCustomerReads(services.store) };
-    requestViews.set(services, view);
-  }
-  return view;
-}
 
 export async function createContext(services: GatewayServices, facts: RequestFacts, authenticated?: Authenticated): Promise<GatewayContext> {
   const { caller, loaders } = authenticated ?? await authenticate(services, facts.authorization);
@@ -129,7 +121,8 @@ export async function createContext(services: GatewayServices, facts: RequestFac
     records: createCustomerRecords({ store: services.store, policy: services.policy, loaders, privacy, audit, maxPageSize: services.config.maxPageSize }),
     audit,
     pseudonymize: services.pseudonymize,
-    services: requestServices(services),
+    // The services as a request sees them: customer records only through `records`.
+    services: { ...services, store: services.requestStore },
     signals: { gpc: facts.gpcHeader?.trim() === '1' },
   };
 }

@@ -15,7 +15,7 @@ import type { FastifyInstance, FastifyRequest, RawReplyDefaultExpression, RawReq
 import type { IncomingHttpHeaders } from 'node:http';
 import { authenticate, createContext, type Authenticated, type GatewayContext, type GatewayServices } from './context';
 import { visibilityOf, type Visibility } from '../gate/visibleSchema';
-import { GatewayError, RateLimitedError } from '../errors/errors';
+import { GatewayError, invariant, RateLimitedError } from '../errors/errors';
 import { devToolsEnabled } from '../http/devTokens';
 import { graphiqlPage, wantsGraphiQL } from '../http/graphiql';
 import { admitPreview } from '../preview/admitPreview';
@@ -60,7 +60,9 @@ function classHandlers(services: GatewayServices, servers: ReadonlyMap<Visibilit
     handlers.set(visibility, fastifyApolloHandler<GatewayContext>(server, {
       context: async (request) => {
         const admission = admissions.get(request);
-        if (admission === undefined || !admission.ok) throw admission?.error ?? new RateLimitedError();
+        // The route admits every request before it hands it to a class handler.
+        invariant(admission !== undefined, 'a request reached GraphQL without admission');
+        if (!admission.ok) throw admission.error;
         const context = await createContext(services, {
           requestId: request.id,
           authorization: header(request, 'authorization'),

@@ -32,25 +32,18 @@ function guardCustomers<T extends Document>(collection: Collection<T>): Collecti
   });
 }
 
-const guardedStores = new WeakMap<Store, Store>();
-
-/** The guarded view of `store` (one per store). */
+/** The guarded view of `store`; a gateway makes it once (GatewayServices.requestStore). */
 export function guardCustomerReads(store: Store): Store {
-  let guarded = guardedStores.get(store);
-  if (guarded === undefined) {
-    guarded = new Proxy(store, {
-      get(target, property) {
-        if (property === 'collection') {
-          return <T extends Document>(name: Parameters<Store['collection']>[0]) => {
-            const collection = target.collection<T>(name);
-            return name === 'customers' ? guardCustomers(collection) : collection;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    guardedStores.set(store, guarded);
-  }
-  return guarded;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'collection') {
+        return <T extends Document>(name: Parameters<Store['collection']>[0]) => {
+          const collection = target.collection<T>(name);
+          return name === 'customers' ? guardCustomers(collection) : collection;
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

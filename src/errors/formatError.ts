@@ -20,7 +20,6 @@ import type { Logger } from 'pino';
 import { clientMessage } from './clientMessages';
 import { hiddenOperation, type Visibility } from '../gate/visibleSchema';
 import { CLIENT_ERROR_CODES, ErrorCode, GatewayError } from './errors';
-import { alreadyLogged } from './unexpectedErrors';
 import { INTROSPECTION_DEPTH_MESSAGE, TOKEN_LIMIT_MESSAGE } from '../admission/queryLimits';
 
 
@@ -30,6 +29,8 @@ export interface ErrorFormatterOptions {
   /** The caller's visibility class and the coordinates hidden from it (per-class servers). */
   visibility?: Visibility;
   hidden?: ReadonlySet<string>;
+  /** Errors the unexpected-error plugin already logged with their request id: not logged a second time. */
+  loggedErrors?: WeakSet<object>;
   /** Keep "Did you mean …" suggestions (privacy officer only). */
   suggestions?: boolean;
 }
@@ -73,7 +74,7 @@ export function createErrorFormatter(options: ErrorFormatterOptions) {
       return { message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     }
     // Execution errors were logged with their request id already (unexpectedErrors.ts).
-    if (!alreadyLogged(error)) options.logger.error({ err: original instanceof Error ? { name: original.name, stack: original.stack } : undefined, path: formatted.path }, 'unexpected error');
+    if (!(typeof error === 'object' && error !== null && options.loggedErrors?.has(error))) options.logger.error({ err: original instanceof Error ? { name: original.name, stack: original.stack } : undefined, path: formatted.path }, 'unexpected error');
     if (options.exposeDetails) {
       return {
         message: original instanceof Error ? original.message : 'Internal server error',

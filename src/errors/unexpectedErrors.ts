@@ -12,12 +12,6 @@ import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, ty
 import type { GatewayContext, GatewayServices } from '../admission/context';
 import { CLIENT_ERROR_CODES, GatewayError } from './errors';
 
-/** Errors already logged with their request id: the formatter does not log them a second time. */
-const loggedErrors = new WeakSet<object>();
-
-export function alreadyLogged(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && loggedErrors.has(error);
-}
 
 /** Is this error, as graphql-js or Apollo reports it, a failure rather than a refusal or a client mistake? */
 export function isUnexpected(error: GraphQLError): boolean {
@@ -66,7 +60,7 @@ export function unexpectedErrorPlugin(services: GatewayServices): ApolloServerPl
             const original = unwrapResolverError(error);
             const operationName = rootCoordinateOf(error, operation, document ?? undefined);
             services.logger.error({ requestId: contextValue.requestId, operation: operationName, err: original }, 'unexpected error');
-            loggedErrors.add(error);
+            services.loggedErrors.add(error);
             contextValue.audit.record({
               operation: operationName, subjectIds: [], fields: [], decision: 'ERROR',
               detail: { error: original instanceof Error ? original.name : typeof original },

@@ -29,7 +29,7 @@ export async function startClassServers(
       plugins: [ApolloServerPluginLandingPageDisabled(), visibilityPlugin(visibility, visible.schema, visible.hidden), costPlugin, ...sharedPlugins],
       validationRules,
       parseOptions: limitParseOptions(services.config.queryLimits),
-      formatError: createErrorFormatter({ exposeDetails: services.config.exposeErrorDetails, logger: services.logger, visibility, hidden: visible.hidden, suggestions: officer }),
+      formatError: createErrorFormatter({ exposeDetails: services.config.exposeErrorDetails, logger: services.logger, loggedErrors: services.loggedErrors, visibility, hidden: visible.hidden, suggestions: officer }),
       includeStacktraceInErrorResponses: services.config.exposeErrorDetails,
       // "Did you mean …" only for the privacy officer (docs/api.md).
       hideSchemaDetailsFromClientErrors: !officer,

@@ -13,6 +13,7 @@ import { ApolloServer } from '@apollo/server';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerGraphqlRoute } from '../admission/graphqlRoute';
+import { guardCustomerReads } from '../enforcement/recordGuard';
 import { startClassServers } from './classServers';
 import type { AuditEventDocument } from '../audit/auditEvent';
 import { AuditLog } from '../audit/auditLog';
@@ -64,6 +65,8 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     jwtKey: secretKey(config.jwtSecret),
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),
+    requestStore: guardCustomerReads(store),
+    loggedErrors: new WeakSet(),
   };
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
