@@ -6,13 +6,12 @@
  * gate admitted: reading that subject by its id, and writing. A read outside these bounds is a bug:
  * it rejects with RecordAccessError, which the gateway answers INTERNAL_SERVER_ERROR (and audits).
  */
-import type { Collection, Document, Store } from '../store/port';
+import { READ_OPERATIONS, type Collection, type Document, type Store } from '../store/port';
 
 export class RecordAccessError extends Error {
   override name = 'RecordAccessError';
 }
 
-const READS: ReadonlySet<PropertyKey> = new Set(['find', 'findOne', 'countDocuments', 'aggregate']);
 
 /** `{ _id: "<one id>", … }`: the filter names a single subject by its surrogate id. */
 function namesOneSubject(filter: unknown): boolean {
@@ -24,7 +23,7 @@ function guardCustomers<T extends Document>(collection: Collection<T>): Collecti
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
-      if (!READS.has(property)) return value.bind(target);
+      if (!READ_OPERATIONS.has(property)) return value.bind(target);
       return (...args: unknown[]) => (property !== 'aggregate' && namesOneSubject(args[0])
         ? value.apply(target, args)
         : Promise.reject(new RecordAccessError(`customer records are read through context.records, not ${String(property)}`)));

@@ -36,6 +36,9 @@ export interface Collection<T extends Document = Document> {
   deleteMany(filter: Filter): Promise<{ deletedCount: number }>;
 }
 
+/** The Collection methods that read (the rest write). */
+export const READ_OPERATIONS: ReadonlySet<PropertyKey> = new Set(['find', 'findOne', 'countDocuments', 'aggregate']);
+
 export const COLLECTIONS = ['customers', 'consentEvents', 'segments', 'partners', 'audit', 'keys', 'meta'] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 

@@ -7,11 +7,10 @@
  * encrypts at rest still gets the right answer) and every other member passes straight through.
  */
 import type { Attributes } from '@opentelemetry/api';
-import type { Collection, CollectionName, Document, Store } from '../store/port';
+import { READ_OPERATIONS, type Collection, type CollectionName, type Document, type Store } from '../store/port';
 import type { FilterScrubber } from './scrub';
 import { inSpan } from './spans';
 
-const READS = new Set(['find', 'findOne', 'countDocuments', 'aggregate']);
 
 function resultCount(result: unknown): number | undefined {
   if (Array.isArray(result)) return result.length;
@@ -39,7 +38,7 @@ function tracedCollection<T extends Document>(name: CollectionName, inner: Colle
       const member = Reflect.get(target, property, receiver) as unknown;
       if (typeof member !== 'function' || typeof property !== 'string') return member;
       return (...args: unknown[]) => {
-        const attributes: Attributes = { 'db.collection.name': name, 'db.operation.name': property, ...optionAttributes(READS.has(property) ? args[1] : undefined) };
+        const attributes: Attributes = { 'db.collection.name': name, 'db.operation.name': property, ...optionAttributes(READ_OPERATIONS.has(property) ? args[1] : undefined) };
         // Insert arguments are documents, never shown; for the rest the first argument is a filter or pipeline.
         if (!property.startsWith('insert')) attributes['db.query.summary'] = scrub(args[0]);
         return inSpan('gateway.store', attributes, async (span) => {
