@@ -133,7 +133,9 @@ export async function recordConsentInRequest(
   audit: { operation: string; detail: Record<string, unknown> },
 ): Promise<ConsentView> {
   const consent = await recordConsent(context.services.store, change);
+  // The rest of this request reads the new state and history, as the next request will.
   context.loaders.customer.clear(change.subjectId);
+  context.loaders.consentHistory.clear(change.subjectId);
   context.audit.record({
     operation: audit.operation,
     subjectIds: [change.subjectId],

@@ -106,6 +106,19 @@ describe('setConsent: the effect is immediate', () => {
 });
 
 describe('setConsent: history and attribution', () => {
+  it('the rest of the same request already reads the new history (no stale per-request copy)', async () => {
+    const subject = await pick();
+    const response = await gw.gql(`mutation Twice($id: ID!) {
+      before: rectifyCustomer(id: $id, input: { fullName: "Before Choice" }) { consentHistory { purpose status } }
+      setConsent(customerId: $id, purpose: PERSONALIZATION, status: WITHDRAWN) { status }
+      after: rectifyCustomer(id: $id, input: { fullName: "After Choice" }) { consentHistory { purpose status } }
+    }`, { token: tokens.support, variables: { id: subject._id } });
+    expect(response.body.errors).toBeUndefined();
+    const { before, after } = response.body.data as { before: { consentHistory: unknown[] }; after: { consentHistory: { purpose: string; status: string }[] } };
+    expect(after.consentHistory).toHaveLength(before.consentHistory.length + 1);
+    expect(after.consentHistory.at(-1)).toEqual({ purpose: 'PERSONALIZATION', status: 'WITHDRAWN' });
+  });
+
   it('records who acted, in which role and through which source; the history keeps every choice, oldest first', async () => {
     const subject = await pick();
     const own = await customerToken(gw, subject._id);
