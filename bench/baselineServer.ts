@@ -23,6 +23,7 @@ import { guardCustomerReads } from '../src/enforcement/recordGuard';
 import type { AuditEventDocument } from '../src/audit/auditEvent';
 import { AuditLog } from '../src/audit/auditLog';
 import { compilePolicy } from '../directives/compilePolicy';
+import { buildManifest } from '../src/privacy/manifest';
 import { buildAnnotatedSchema } from '../src/server/buildSchema';
 import type { Store } from '../src/store/port';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from '../src/admission/queryLimits';
@@ -31,14 +32,15 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
 
 export async function createBareGateway(config: Config, store: Store, logger: Logger) {
   const schema = buildAnnotatedSchema();
+  const policy = compilePolicy(schema);
   const services: GatewayServices = {
-    config, store, logger,
-    policy: compilePolicy(schema),
+    config, store, logger, policy,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
     jwtKey: secretKey(config.jwtSecret),
     // The bare gateway audits nothing; the log exists because the services shape carries one.
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),
+    manifest: buildManifest(policy),
     requestStore: guardCustomerReads(store),
     loggedErrors: new WeakSet(),
   };

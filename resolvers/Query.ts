@@ -4,7 +4,6 @@
  */
 import { BadUserInputError } from '../src/errors/errors';
 import type { GatewayContext } from '../src/admission/context';
-import { buildManifest } from '../src/privacy/manifest';
 import type { Filter } from '../src/store/port';
 import { auditQueries } from './audit';
 import { partnerQueries } from './partners';
@@ -36,7 +35,7 @@ function customerFilter(input: CustomerFilterInput | null | undefined): { filter
 }
 
 export const Query = {
-  privacyManifest: (_: unknown, __: unknown, context: GatewayContext) => buildManifest(context.services.policy),
+  privacyManifest: (_: unknown, __: unknown, context: GatewayContext) => context.services.manifest,
 
   customer: async (_: unknown, args: { id?: string | null; email?: string | null }, context: GatewayContext) => {
     const byId = args.id !== undefined && args.id !== null;

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ForbiddenError, PurposeNotAllowedError } from '../errors/errors';
 import type { Config } from '../config/config';
 import type { AuditLog } from '../audit/auditLog';
+import type { PrivacyManifest } from '../privacy/manifest';
 import type { GatewayMetrics } from '../metrics/gatewayMetrics';
 import { verifyToken, type TokenClaims } from '../auth/tokens';
 import { RequestAudit } from '../audit/requestAudit';
@@ -33,6 +34,8 @@ export interface GatewayServices {
   auditLog: AuditLog;
   /** This gateway's Prometheus registry and instruments. */
   metrics: GatewayMetrics;
+  /** The data map of `policy`, built once: the manifest route and query, and the explanations' policy version. */
+  manifest: PrivacyManifest;
   /** The store as a request's resolvers see it: customer records only through `records` (enforcement/recordGuard.ts). */
   requestStore: Store;
   /** Unexpected errors already logged with their request id (errors/unexpectedErrors.ts), so the formatter does not log them again. */

@@ -12,12 +12,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext, GatewayServices } from '../admission/context';
 import { buildExplanation } from './explanation';
 import { wantsExplanation } from './explainRequest';
-import { policyVersion } from './policyVersion';
+import { manifestVersion } from './policyVersion';
 
 export const EXPLAIN_OPERATION = 'Privacy.explain';
 
 export function explainPlugin(services: GatewayServices): ApolloServerPlugin<GatewayContext> {
-  const version = policyVersion(services.policy);
+  const version = manifestVersion(services.manifest);
   return {
     async requestDidStart({ request }) {
       if (!wantsExplanation(request)) return undefined;

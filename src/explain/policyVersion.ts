@@ -6,8 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import stringify from 'safe-stable-stringify';
-import { buildManifest, type PrivacyManifest } from '../privacy/manifest';
-import type { Policy } from '../policy/types';
+import type { PrivacyManifest } from '../privacy/manifest';
 
 export function manifestVersion(manifest: PrivacyManifest): string {
   const { fields, purposes, roles } = manifest;
@@ -15,7 +14,3 @@ export function manifestVersion(manifest: PrivacyManifest): string {
   return `sha256:${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
 }
 
-/** The version of a compiled policy (the explain plugin computes it once, at start-up). */
-export function policyVersion(policy: Policy): string {
-  return manifestVersion(buildManifest(policy));
-}

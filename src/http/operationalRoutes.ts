@@ -1,7 +1,7 @@
 /** /healthz, /readyz and the public /privacy/manifest (JSON, or Markdown with ?format=md). */
 import type { FastifyInstance } from 'fastify';
 import type { GatewayServices } from '../admission/context';
-import { buildManifest, manifestToMarkdown } from '../privacy/manifest';
+import { manifestToMarkdown } from '../privacy/manifest';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -20,8 +20,7 @@ export function registerOperationalRoutes(app: FastifyInstance, services: Gatewa
     }
   });
 
-  // Compiled once: the manifest only changes with the schema, which only changes with a deploy.
-  const manifest = buildManifest(services.policy);
+  const { manifest } = services;
   const markdown = manifestToMarkdown(manifest);
   app.get<{ Querystring: { format?: string } }>('/privacy/manifest', async (request, reply) => {
     if (request.query.format === 'md') return reply.type('text/markdown; charset=utf-8').send(markdown);

@@ -14,6 +14,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerGraphqlRoute } from '../admission/graphqlRoute';
 import { guardCustomerReads } from '../enforcement/recordGuard';
+import { buildManifest } from '../privacy/manifest';
 import { startClassServers } from './classServers';
 import type { AuditEventDocument } from '../audit/auditEvent';
 import { AuditLog } from '../audit/auditLog';
@@ -65,6 +66,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
     jwtKey: secretKey(config.jwtSecret),
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),
+    manifest: buildManifest(policy),
     requestStore: guardCustomerReads(store),
     loggedErrors: new WeakSet(),
   };

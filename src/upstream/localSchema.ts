@@ -11,7 +11,6 @@ import { OPERATIONS, type OperationRule } from '../policy/operations';
 import { CONSENT_STATUSES, PURPOSES, type ConsentStatus, type Purpose } from '../policy/purposes';
 import { assertConsentGoverns, consentSource, type ConsentView } from '../privacy/consent';
 import { toConsentEventView, type ConsentEventView } from '../privacy/consentHistory';
-import { buildManifest } from '../privacy/manifest';
 import { recordSubjectConsent, subjectIdFrom, type SubjectConsentCache } from './subjectConsent';
 
 /** Names the gateway adds to the schema; an upstream that also has one of them stops start-up. */
@@ -65,7 +64,7 @@ export const localResolvers = (cache: SubjectConsentCache) => ({
   DateTime: DateTimeResolver,
   JSON: JSONResolver,
   Query: {
-    privacyManifest: (_: unknown, __: unknown, context: GatewayContext) => buildManifest(context.services.policy),
+    privacyManifest: (_: unknown, __: unknown, context: GatewayContext) => context.services.manifest,
     consentHistory: async (_: unknown, args: { subjectId: string }, context: GatewayContext): Promise<ConsentEventView[]> => {
       const subjectId = subjectArg(args.subjectId);
       const history = (await context.loaders.consentHistory.load(subjectId)).map(toConsentEventView);
