@@ -42,14 +42,6 @@ function header(request: { headers: IncomingHttpHeaders }, name: string): string
   return Array.isArray(value) ? value.join(',') : value;
 }
 
-/** The error @fastify/rate-limit throws over the limit: the HTTP error handler answers it as RATE_LIMITED. */
-export class RateLimitExceeded extends Error {
-  readonly statusCode = 429;
-  readonly code = 'RATE_LIMITED';
-  constructor() {
-    super(new RateLimitedError().message);
-  }
-}
 
 type Admissions = WeakMap<FastifyRequest, Admission>;
 
@@ -90,7 +82,7 @@ async function callerRateLimit(app: FastifyInstance, services: GatewayServices, 
     timeWindow: RATE_WINDOW_MS,
     keyGenerator: (request) => rateLimitKey(admissions.get(request)?.sender ?? null, request.ip),
     onExceeded: () => services.metrics.errors.inc({ code: 'RATE_LIMITED' }),
-    errorResponseBuilder: () => new RateLimitExceeded(),
+    errorResponseBuilder: () => new RateLimitedError(),
   });
 }
 

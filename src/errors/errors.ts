@@ -76,9 +76,15 @@ export class QueryTooComplexError extends GatewayError {
     super(ErrorCode.QUERY_TOO_COMPLEX, message, true);
   }
 }
-export class RateLimitedError extends GatewayError {
+/**
+ * Over the per-caller rate limit. Raised by @fastify/rate-limit before GraphQL runs, so it is an HTTP
+ * error (status 429) that the HTTP error handler answers in the GraphQL error shape, not a GraphQLError.
+ */
+export class RateLimitedError extends Error {
+  readonly statusCode = HTTP_STATUS.RATE_LIMITED;
+  readonly code = ErrorCode.RATE_LIMITED;
   constructor() {
-    super(ErrorCode.RATE_LIMITED, 'Too many requests: slow down', true);
+    super('Too many requests: slow down');
   }
 }
 
