@@ -1,6 +1,7 @@
 /**
- * The gateway's error codes (docs/api.md#errors) and one small GraphQLError subclass per code. This is
- * the one place that decides an error's code and HTTP status. Anything thrown that is not a
+ * The gateway's error codes (docs/api.md#errors) and one small error class per code: GraphQLError
+ * subclasses, but for the rate limit, which refuses before GraphQL runs. This is the one place that
+ * decides an error's code and HTTP status. Anything thrown that is not a
  * GatewayError is masked to INTERNAL_SERVER_ERROR by the error formatter.
  */
 import { HeaderMap } from '@apollo/server';
