@@ -11,6 +11,7 @@ import {
   type Collection, type CollectionName, type Document, type Filter, type FindOptions, type Projection, type SortSpec, type Update, type UpdateResult,
 } from '../port';
 import { filterSql } from './filterSql';
+import type { ParsedRows } from './parsedRows';
 import { pipelineSql } from './pipelineSql';
 import { applyProjection } from './projection';
 import { coveringIndexOf, layoutOf, type CollectionLayout, type CoveringIndex } from './schema';
@@ -51,7 +52,13 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   private readonly layout: CollectionLayout;
   private readonly covering: CoveringIndex | undefined;
 
-  constructor(readonly name: CollectionName, private readonly db: Database, private readonly prepare: (sql: string) => Statement) {
+  constructor(
+    readonly name: CollectionName,
+    private readonly db: Database,
+    private readonly prepare: (sql: string) => Statement,
+    /** Reuses parsed documents whose stored text is unchanged (parsedRows.ts); hot collections only. */
+    private readonly parsedRows?: ParsedRows,
+  ) {
     this.layout = layoutOf(name);
     this.covering = coveringIndexOf(name);
   }
@@ -91,13 +98,14 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
     return this.prepare(sql).all(params.values) as Row[];
   }
 
-  private parse(doc: string, projection: Projection | undefined): T {
-    const parsed = JSON.parse(doc) as T;
-    return projection === undefined ? parsed : applyProjection(parsed, projection) as T;
+  private parse(row: Row, projection: Projection | undefined): T {
+    // A projection may drop paths in place: it gets its own parse, never a shared cached document.
+    if (projection !== undefined) return applyProjection(JSON.parse(row.doc) as Document, projection) as T;
+    return this.parsedRows === undefined ? JSON.parse(row.doc) as T : this.parsedRows.parse<T>(row.rid, row.doc);
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    return this.run('find', () => this.rows(filter, options).map((row) => this.parse(row.doc, options.projection)));
+    return this.run('find', () => this.rows(filter, options).map((row) => this.parse(row, options.projection)));
   }
 
   async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
@@ -137,6 +145,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   private replaceRow(rid: number, doc: Document): void {
     const json = this.checkDocument(doc);
     this.prepare(`UPDATE ${this.layout.table} SET doc = jsonb(@doc) WHERE rid = @rid`).run({ rid, doc: json });
+    this.parsedRows?.forget(rid);
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -226,7 +235,9 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
     return this.run('deleteOne', () => this.db.transaction(() => {
       const params = new Params();
       const sql = `DELETE FROM ${this.layout.table} WHERE rid = (SELECT t.rid FROM ${this.layout.table} AS t WHERE ${this.where(filter, params)} ORDER BY t.id LIMIT 1)`;
-      return { deletedCount: this.prepare(sql).run(params.values).changes };
+      const deleted = this.prepare(sql).run(params.values).changes;
+      if (deleted > 0) this.parsedRows?.clear();
+      return { deletedCount: deleted };
     }).immediate());
   }
 
@@ -234,7 +245,9 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
     return this.run('deleteMany', () => this.db.transaction(() => {
       const params = new Params();
       const sql = `DELETE FROM ${this.layout.table} WHERE rid IN (SELECT t.rid FROM ${this.layout.table} AS t WHERE ${this.where(filter, params)})`;
-      return { deletedCount: this.prepare(sql).run(params.values).changes };
+      const deleted = this.prepare(sql).run(params.values).changes;
+      if (deleted > 0) this.parsedRows?.clear();
+      return { deletedCount: deleted };
     }).immediate());
   }
 }

@@ -13,6 +13,7 @@ import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { COLLECTIONS, StoreError, type Collection, type CollectionName, type Document, type Store } from '../port';
 import { inspectDataDir, UnreadableDataError } from './dataFiles';
 import { schemaDdl, SCHEMA_VERSION } from './schema';
+import { ParsedRows } from './parsedRows';
 import { SqliteCollection, storeFailure } from './sqliteCollection';
 
 export interface EmbeddedStoreOptions {
@@ -28,6 +29,11 @@ export interface EmbeddedStoreOptions {
 }
 
 const MAX_CACHED_STATEMENTS = 500;
+/**
+ * Parsed customer documents kept for reuse while their stored text is unchanged (parsedRows.ts):
+ * at ~5 KB each (text and parsed form), at most ~50 MB. Only the collection every page reads.
+ */
+const PARSED_CUSTOMERS = 10_000;
 const CHECK_MMAP_BYTES = 16 * 2 ** 30;
 
 function regexpFunction(): (pattern: string, flags: string, value: unknown) => number {
@@ -86,7 +92,9 @@ export class SqliteStore implements Store {
 
   private constructor(private readonly db: Db, readonly databasePath: string) {
     const prepare = (sql: string) => this.prepare(sql);
-    for (const name of COLLECTIONS) this.collections.set(name, new SqliteCollection(name, db, prepare));
+    for (const name of COLLECTIONS) {
+      this.collections.set(name, new SqliteCollection(name, db, prepare, name === 'customers' ? new ParsedRows(PARSED_CUSTOMERS) : undefined));
+    }
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<SqliteStore> {
