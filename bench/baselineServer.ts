@@ -15,7 +15,7 @@ import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config/config';
 import { createContext, type GatewayContext, type GatewayServices } from '../src/admission/context';
-import { secretKey } from '../src/auth/tokens';
+import { importTokenKey } from '../src/auth/tokens';
 import { createPseudonymizer } from '../src/enforcement/redaction';
 import { metricsPlugin } from '../src/metrics/metricsPlugin';
 import { createGatewayMetrics } from '../src/metrics/gatewayMetrics';
@@ -36,7 +36,7 @@ export async function createBareGateway(config: Config, store: Store, logger: Lo
   const services: GatewayServices = {
     config, store, logger, policy,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
-    jwtKey: secretKey(config.jwtSecret),
+    jwtKey: await importTokenKey(config.jwtSecret),
     // The bare gateway audits nothing; the log exists because the services shape carries one.
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),

@@ -10,7 +10,7 @@ import type { Config } from '../config/config';
 import type { AuditLog } from '../audit/auditLog';
 import type { PrivacyManifest } from '../privacy/manifest';
 import type { GatewayMetrics } from '../metrics/gatewayMetrics';
-import { verifyToken, type TokenClaims } from '../auth/tokens';
+import { verifyToken, type TokenClaims, type TokenKey } from '../auth/tokens';
 import { RequestAudit } from '../audit/requestAudit';
 import { createCustomerRecords, type CustomerRecords } from '../enforcement/customerRecords';
 import { PrivacyRecorder } from '../enforcement/privacyRecorder';
@@ -29,7 +29,7 @@ export interface GatewayServices {
   policy: Policy;
   logger: Logger;
   pseudonymize: Pseudonymizer;
-  jwtKey: Uint8Array;
+  jwtKey: TokenKey;
   /** The audit trail's one append queue in this gateway (every class's server appends through it). */
   auditLog: AuditLog;
   /** This gateway's Prometheus registry and instruments. */

@@ -21,7 +21,7 @@ import { AuditLog } from '../audit/auditLog';
 import { createGatewayMetrics } from '../metrics/gatewayMetrics';
 import type { Config } from '../config/config';
 import type { GatewayContext, GatewayServices } from '../admission/context';
-import { secretKey } from '../auth/tokens';
+import { importTokenKey } from '../auth/tokens';
 import { createPseudonymizer } from '../enforcement/redaction';
 import type { Visibility } from '../gate/visibleSchema';
 import { devToolsEnabled, registerDevTokenRoute } from '../http/devTokens';
@@ -63,7 +63,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const services: GatewayServices = {
     config, store, policy, logger,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
-    jwtKey: secretKey(config.jwtSecret),
+    jwtKey: await importTokenKey(config.jwtSecret),
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),
     manifest: buildManifest(policy),
