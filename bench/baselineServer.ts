@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../src/config/config';
 import { createContext, type GatewayContext, type GatewayServices } from '../src/admission/context';
 import { importTokenKey } from '../src/auth/tokens';
+import { TokenVerifier } from '../src/auth/tokenVerifier';
 import { createPseudonymizer } from '../src/enforcement/redaction';
 import { metricsPlugin } from '../src/metrics/metricsPlugin';
 import { createGatewayMetrics } from '../src/metrics/gatewayMetrics';
@@ -33,10 +34,12 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
 export async function createBareGateway(config: Config, store: Store, logger: Logger) {
   const schema = buildAnnotatedSchema();
   const policy = compilePolicy(schema);
+  const jwtKey = await importTokenKey(config.jwtSecret);
   const services: GatewayServices = {
     config, store, logger, policy,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
-    jwtKey: await importTokenKey(config.jwtSecret),
+    jwtKey,
+    tokens: new TokenVerifier(jwtKey),
     // The bare gateway audits nothing; the log exists because the services shape carries one.
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),

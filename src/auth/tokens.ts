@@ -37,7 +37,18 @@ export async function importTokenKey(secret: string): Promise<webcrypto.CryptoKe
   return webcrypto.subtle.importKey('raw', secretKey(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
+/** Verified claims with the validity window the signature covered (seconds since the epoch). */
+export interface VerifiedToken {
+  claims: TokenClaims;
+  expiresAt: number;
+  notBefore: number | undefined;
+}
+
 export async function verifyToken(token: string, key: TokenKey): Promise<TokenClaims> {
+  return (await verifyTokenWindow(token, key)).claims;
+}
+
+export async function verifyTokenWindow(token: string, key: TokenKey): Promise<VerifiedToken> {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new UnauthenticatedError('Invalid token');
   let payload: Record<string, unknown>;
   try {
@@ -50,6 +61,10 @@ export async function verifyToken(token: string, key: TokenKey): Promise<TokenCl
     const reason = error instanceof joseErrors.JWTExpired ? 'Token expired' : 'Invalid token';
     throw new UnauthenticatedError(reason);
   }
+  return { claims: claimsOf(payload), expiresAt: payload.exp as number, notBefore: typeof payload.nbf === 'number' ? payload.nbf : undefined };
+}
+
+function claimsOf(payload: Record<string, unknown>): TokenClaims {
   const { sub, role, purposes, scope, partner_id: partnerId } = payload;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw new UnauthenticatedError('Invalid token: bad subject');
   if (!isRole(role)) throw new UnauthenticatedError('Invalid token: unknown role');
