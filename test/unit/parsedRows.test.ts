@@ -1,45 +1,49 @@
 import { describe, expect, it } from 'vitest';
-import { ParsedRows } from '../../src/store/sqlite/parsedRows';
+import { newRowVersion, ParsedRows } from '../../src/store/sqlite/parsedRows';
 
-describe('parsed rows: reused only while the stored text is unchanged', () => {
-  const text = JSON.stringify({ _id: 'c1', consents: { MARKETING: { status: 'GRANTED' } }, interests: ['books'] });
+const text = JSON.stringify({ _id: 'c1', consents: { MARKETING: { status: 'GRANTED' } }, interests: ['books'] });
 
-  it('the same text of the same row is parsed once', () => {
+describe('parsed rows: reused only at the version they were parsed at', () => {
+  it('a row parsed at a version is fresh and cached at that version only', () => {
     const rows = new ParsedRows(10);
-    expect(rows.parse(1, text)).toBe(rows.parse(1, `${text}`.slice(0)));
+    const doc = rows.parse(1, 7, text);
+    expect(rows.isFresh(1, 7)).toBe(true);
+    expect(rows.cached(1, 7)).toBe(doc);
+    expect(rows.isFresh(1, 8)).toBe(false);
+    expect(rows.cached(1, 8)).toBeUndefined();
+    expect(rows.isFresh(2, 7)).toBe(false);
   });
 
   it.each([
-    ['the row was rewritten (new text)', (rows: ParsedRows) => rows.parse(1, text.replace('GRANTED', 'DENIED'))],
-    ['another row holds the same text', (rows: ParsedRows) => rows.parse(2, text)],
-    ['the row was forgotten after a write', (rows: ParsedRows) => { rows.forget(1); return rows.parse(1, text); }],
-    ['the cache was cleared after a delete', (rows: ParsedRows) => { rows.clear(); return rows.parse(1, text); }],
-  ])('a fresh parse when %s', (_case, read) => {
+    ['forgotten after a write', (rows: ParsedRows) => rows.forget(1)],
+    ['cleared after a delete', (rows: ParsedRows) => rows.clear()],
+  ])('a row %s is no longer fresh', (_case, drop) => {
     const rows = new ParsedRows(10);
-    const first = rows.parse<Record<string, unknown>>(1, text);
-    const second = read(rows) as Record<string, unknown>;
-    expect(second).not.toBe(first);
-  });
-
-  it('a rewritten row reads its new content, never the cached one', () => {
-    const rows = new ParsedRows(10);
-    rows.parse(1, text);
-    expect(rows.parse<{ consents: { MARKETING: { status: string } } }>(1, text.replace('GRANTED', 'DENIED')).consents.MARKETING.status).toBe('DENIED');
+    rows.parse(1, 7, text);
+    drop(rows);
+    expect(rows.isFresh(1, 7)).toBe(false);
   });
 
   it('shared documents are deeply frozen: a change throws instead of reaching the next reader', () => {
     const rows = new ParsedRows(10);
-    const doc = rows.parse<{ consents: { MARKETING: { status: string } }; interests: string[] }>(1, text);
+    const doc = rows.parse<{ consents: { MARKETING: { status: string } }; interests: string[] }>(1, 7, text);
     expect(() => { doc.consents.MARKETING.status = 'DENIED'; }).toThrow(TypeError);
     expect(() => doc.interests.push('hacked')).toThrow(TypeError);
-    expect(rows.parse<typeof doc>(1, text).consents.MARKETING.status).toBe('GRANTED');
+    expect(rows.cached<typeof doc>(1, 7)?.consents.MARKETING.status).toBe('GRANTED');
   });
 
   it('keeps at most its bound of documents', () => {
     const rows = new ParsedRows(2);
-    const first = rows.parse(1, text);
-    rows.parse(2, text);
-    rows.parse(3, text);
-    expect(rows.parse(1, text)).not.toBe(first);
+    rows.parse(1, 1, text);
+    rows.parse(2, 1, text);
+    rows.parse(3, 1, text);
+    expect(rows.isFresh(1, 1)).toBe(false);
+    expect(rows.isFresh(3, 1)).toBe(true);
+  });
+
+  it('row versions are positive, below 2^53, and do not repeat in practice', () => {
+    const versions = Array.from({ length: 10_000 }, newRowVersion);
+    expect(versions.every((version) => Number.isSafeInteger(version) && version > 0)).toBe(true);
+    expect(new Set(versions).size).toBe(versions.length);
   });
 });

@@ -1,11 +1,12 @@
 /**
  * Parsing a stored document's JSON is most of the cost of reading a page of customers (about 5 µs
- * per 1.4 KB document, 100 per page), and the same hot documents are read over and over. This cache
- * keeps, per row, the exact JSON text it last parsed and the parsed document; a read whose text is
- * the same string gets the parsed document without parsing again. Keyed by content, it can never
- * serve a stale document: a row rewritten by this process or by another one on the same database
- * has new text and is parsed again. Writes of this process still drop their rows at once, so an
- * erased or rectified document does not linger in memory until it is evicted.
+ * per 1.4 KB document, 100 per page), and moving the text out of SQLite is most of the rest; the
+ * same hot documents are read over and over. This cache keeps, per row, the parsed document with
+ * the row's `ver` — a random number every write of the row sets afresh (in this process or any
+ * other on the same database) — and a read asks SQLite for a row's document only when the cache
+ * does not hold that row at that `ver` (`isFresh`, called from SQL while the page is read, so
+ * membership and freshness come from one consistent statement). This process's own writes still
+ * drop their rows at once, so an erased or rectified document does not linger in memory.
  *
  * Cached documents are shared by every reader, so they are deeply frozen: a caller that tried to
  * change one would fail loudly instead of changing what the next request reads. On an encrypted
@@ -23,8 +24,13 @@ function deepFreeze<T>(value: T): T {
 }
 
 interface Parsed {
-  text: string;
+  ver: number;
   doc: unknown;
+}
+
+/** A fresh `ver` for a row being written: 48 random bits, so a reused rowid never matches an old entry. */
+export function newRowVersion(): number {
+  return Math.floor(Math.random() * 2 ** 48) + 1;
 }
 
 export class ParsedRows {
@@ -34,12 +40,21 @@ export class ParsedRows {
     this.entries = new LRUCache<number, Parsed>({ max: maxDocuments });
   }
 
-  /** The document the row `rid` holds as `text`: from the cache when the text is unchanged. */
-  parse<T>(rid: number, text: string): T {
+  /** Does the cache hold row `rid` as of `ver`? (Does not touch recency: called from SQL per row.) */
+  isFresh(rid: number, ver: number): boolean {
+    return this.entries.peek(rid)?.ver === ver;
+  }
+
+  /** The cached document of row `rid` at `ver`, or undefined. */
+  cached<T>(rid: number, ver: number): T | undefined {
     const hit = this.entries.get(rid);
-    if (hit !== undefined && hit.text === text) return hit.doc as T;
+    return hit !== undefined && hit.ver === ver ? hit.doc as T : undefined;
+  }
+
+  /** Parses and remembers row `rid` at `ver`. */
+  parse<T>(rid: number, ver: number, text: string): T {
     const doc = deepFreeze(JSON.parse(text) as T);
-    this.entries.set(rid, { text, doc });
+    this.entries.set(rid, { ver, doc });
     return doc;
   }
 

@@ -8,8 +8,20 @@ import { PURPOSE_REGISTRY, PURPOSES } from '../../policy/purposes';
 import { COLLECTIONS, INDEXES, type CollectionName } from '../port';
 import type { FilterContext } from './filterSql';
 
-/** Bumped when the table layout changes; a file with another version is refused at start-up. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the table layout changes. A file of an older version this module can upgrade
+ * (UPGRADES) is upgraded in place at start-up, in one transaction; any other version is refused.
+ */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * The statements that bring a file of version N to N + 1. Version 2 adds `ver` to every collection
+ * table: a number every write of a row sets afresh, so a reader can tell an unchanged row from its
+ * cached parse without reading the document (parsedRows.ts).
+ */
+export const UPGRADES: Readonly<Record<number, () => string[]>> = {
+  1: () => COLLECTIONS.map((name) => `ALTER TABLE ${quote(name)} ADD COLUMN ver INTEGER NOT NULL DEFAULT 0`),
+};
 
 /** Indexed fields that hold arrays (one side-table row per element). Every other indexed field is scalar. */
 const MULTIKEY: Readonly<Partial<Record<CollectionName, readonly string[]>>> = {
@@ -78,7 +90,7 @@ export function layoutOf(name: CollectionName): CollectionLayout {
 
 function collectionDdl(name: CollectionName): string[] {
   const table = quote(name);
-  const statements = [`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc BLOB NOT NULL)`];
+  const statements = [`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc BLOB NOT NULL, ver INTEGER NOT NULL DEFAULT 0)`];
   const multikey = MULTIKEY[name] ?? [];
   const compound = COMPOUND[name] ?? [];
   // A single-field index is left out where a compound index starts with that field.

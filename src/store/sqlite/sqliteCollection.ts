@@ -11,7 +11,7 @@ import {
   type Collection, type CollectionName, type Document, type Filter, type FindOptions, type Projection, type SortSpec, type Update, type UpdateResult,
 } from '../port';
 import { filterSql } from './filterSql';
-import type { ParsedRows } from './parsedRows';
+import { newRowVersion, type ParsedRows } from './parsedRows';
 import { pipelineSql } from './pipelineSql';
 import { applyProjection } from './projection';
 import { coveringIndexOf, layoutOf, type CollectionLayout, type CoveringIndex } from './schema';
@@ -56,11 +56,19 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
     readonly name: CollectionName,
     private readonly db: Database,
     private readonly prepare: (sql: string) => Statement,
-    /** Reuses parsed documents whose stored text is unchanged (parsedRows.ts); hot collections only. */
+    /** Reuses parsed documents of rows not written since (parsedRows.ts); hot collections only. */
     private readonly parsedRows?: ParsedRows,
   ) {
     this.layout = layoutOf(name);
     this.covering = coveringIndexOf(name);
+    if (parsedRows !== undefined) {
+      db.function(this.freshFunction, { deterministic: false }, (rid: unknown, ver: unknown) => (parsedRows.isFresh(rid as number, ver as number) ? 1 : 0));
+    }
+  }
+
+  /** The SQL function telling whether the parsed-row cache holds a row at its current version. */
+  private get freshFunction(): string {
+    return `pg_fresh_${this.name}`;
   }
 
   private run<R>(operation: string, body: () => R): R {
@@ -98,14 +106,39 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
     return this.prepare(sql).all(params.values) as Row[];
   }
 
-  private parse(row: Row, projection: Projection | undefined): T {
-    // A projection may drop paths in place: it gets its own parse, never a shared cached document.
-    if (projection !== undefined) return applyProjection(JSON.parse(row.doc) as Document, projection) as T;
-    return this.parsedRows === undefined ? JSON.parse(row.doc) as T : this.parsedRows.parse<T>(row.rid, row.doc);
+  private parse(doc: string, projection: Projection | undefined): T {
+    const parsed = JSON.parse(doc) as T;
+    return projection === undefined ? parsed : applyProjection(parsed, projection) as T;
+  }
+
+  /**
+   * A find through the parsed-row cache: SQLite returns a row's document only when the cache does not
+   * hold the row at its current `ver` (one statement: membership and freshness agree).
+   */
+  private findCached(rows: ParsedRows, filter: Filter, options: FindOptions): T[] {
+    const columns = `t.rid AS rid, t.ver AS ver, CASE WHEN ${this.freshFunction}(t.rid, t.ver) THEN NULL ELSE json(t.doc) END AS doc`;
+    const { sql, params } = this.select(filter, options, columns);
+    const found = this.prepare(sql).all(params.values) as { rid: number; ver: number; doc: string | null }[];
+    const docs = new Array<T>(found.length);
+    // Cached rows first: nothing is added to the cache (so nothing evicted) until all of them are taken.
+    found.forEach((row, index) => {
+      if (row.doc !== null) return;
+      const doc = rows.cached<T>(row.rid, row.ver);
+      if (doc === undefined) throw new StoreError(`${this.name}: a cached document was evicted while it was read`);
+      docs[index] = doc;
+    });
+    found.forEach((row, index) => {
+      if (row.doc !== null) docs[index] = rows.parse<T>(row.rid, row.ver, row.doc);
+    });
+    return docs;
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    return this.run('find', () => this.rows(filter, options).map((row) => this.parse(row, options.projection)));
+    return this.run('find', () => {
+      // A projection may drop paths in place: it gets its own parse, never a shared cached document.
+      if (this.parsedRows !== undefined && options.projection === undefined) return this.findCached(this.parsedRows, filter, options);
+      return this.rows(filter, options).map((row) => this.parse(row.doc, options.projection));
+    });
   }
 
   async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
@@ -139,12 +172,12 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
 
   private insertRow(doc: Document): void {
     const json = this.checkDocument(doc);
-    this.prepare(`INSERT INTO ${this.layout.table} (id, doc) VALUES (@id, jsonb(@doc))`).run({ id: doc._id, doc: json });
+    this.prepare(`INSERT INTO ${this.layout.table} (id, doc, ver) VALUES (@id, jsonb(@doc), @ver)`).run({ id: doc._id, doc: json, ver: newRowVersion() });
   }
 
   private replaceRow(rid: number, doc: Document): void {
     const json = this.checkDocument(doc);
-    this.prepare(`UPDATE ${this.layout.table} SET doc = jsonb(@doc) WHERE rid = @rid`).run({ rid, doc: json });
+    this.prepare(`UPDATE ${this.layout.table} SET doc = jsonb(@doc), ver = @ver WHERE rid = @rid`).run({ rid, doc: json, ver: newRowVersion() });
     this.parsedRows?.forget(rid);
   }
 

@@ -12,7 +12,7 @@
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { COLLECTIONS, StoreError, type Collection, type CollectionName, type Document, type Store } from '../port';
 import { inspectDataDir, UnreadableDataError } from './dataFiles';
-import { schemaDdl, SCHEMA_VERSION } from './schema';
+import { schemaDdl, SCHEMA_VERSION, UPGRADES } from './schema';
 import { ParsedRows } from './parsedRows';
 import { SqliteCollection, storeFailure } from './sqliteCollection';
 
@@ -51,6 +51,17 @@ function regexpFunction(): (pattern: string, flags: string, value: unknown) => n
   };
 }
 
+/** Brings an intact file of an older format to SCHEMA_VERSION, all steps in one transaction (all or nothing). */
+function upgrade(db: Db, from: number): void {
+  if (from === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    for (let version = from; version < SCHEMA_VERSION; version += 1) {
+      for (const statement of UPGRADES[version]!()) db.exec(statement);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
 function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
   let db: Db | undefined;
   try {
@@ -63,7 +74,9 @@ function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
     db.pragma('temp_store = MEMORY');
     if (existing) {
       const version = db.pragma('user_version', { simple: true }) as number;
-      if (version !== SCHEMA_VERSION) throw new UnreadableDataError(path, `has store format version ${version}, this gateway reads version ${SCHEMA_VERSION}`);
+      if (version !== SCHEMA_VERSION && UPGRADES[version] === undefined) {
+        throw new UnreadableDataError(path, `has store format version ${version}, this gateway reads version ${SCHEMA_VERSION}`);
+      }
       // Reads every page once: a file damaged anywhere stops start-up instead of failing requests later.
       // Memory-mapped for the check only (twice as fast on a large file), then unmapped.
       db.pragma(`mmap_size = ${CHECK_MMAP_BYTES}`);
@@ -72,6 +85,7 @@ function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
       if (problems.length !== 1 || problems[0]!.quick_check !== 'ok') {
         throw new UnreadableDataError(path, `is damaged (${problems.map((row) => row.quick_check).join('; ').slice(0, 300)})`);
       }
+      upgrade(db, version);
     }
     db.function('pg_regexp', { deterministic: true }, regexpFunction() as (...args: unknown[]) => number);
     return db;
