@@ -58,6 +58,16 @@ describe('a cached document is never older than its row', () => {
     expect(await tiers(mine)).toEqual(expected);
   });
 
+  it('a page of live customers in id order walks the live index', async () => {
+    const dir = tempDir();
+    const store = await open(dir);
+    await store.collection('customers').insertMany(PEOPLE.slice(0, 3));
+    const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT t.rid AS rid, t.ver AS ver FROM "customers" AS t WHERE json_type(t.doc, '$.erasedAt') IS NULL ORDER BY t.id ASC LIMIT 101`).all() as { detail: string }[];
+    db.close();
+    expect(plan.map((step) => step.detail)).toEqual(['SCAN t USING INDEX customers__live']);
+  });
+
   it('unchanged rows come back as the same frozen documents (parsed once)', async () => {
     const store = await open(tempDir());
     await store.collection('customers').insertMany(PEOPLE.slice(0, 3));
@@ -76,6 +86,7 @@ describe('a file of the previous format (version 1) is upgraded in place', () =>
     await store.collection('customers').insertMany(docs);
     await store.close();
     const db = new Database(join(dir, DATABASE_FILE));
+    db.exec('DROP INDEX "customers__live"');
     for (const name of COLLECTIONS) db.exec(`ALTER TABLE "${name}" DROP COLUMN ver`);
     db.pragma('user_version = 1');
     db.close();
@@ -90,6 +101,7 @@ describe('a file of the previous format (version 1) is upgraded in place', () =>
     expect((await store.collection('customers').findOne({ _id: 'c01' }))?.tier).toBe('PLATINUM');
     const db = new Database(join(dir, DATABASE_FILE), { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'customers__live'`).get()).toEqual({ name: 'customers__live' });
     db.close();
   });
 });

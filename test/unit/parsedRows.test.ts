@@ -4,24 +4,24 @@ import { newRowVersion, ParsedRows } from '../../src/store/sqlite/parsedRows';
 const text = JSON.stringify({ _id: 'c1', consents: { MARKETING: { status: 'GRANTED' } }, interests: ['books'] });
 
 describe('parsed rows: reused only at the version they were parsed at', () => {
-  it('a row parsed at a version is fresh and cached at that version only', () => {
+  it('a row parsed at a version is cached at that version only', () => {
     const rows = new ParsedRows(10);
     const doc = rows.parse(1, 7, text);
-    expect(rows.isFresh(1, 7)).toBe(true);
+    expect(rows.cached(1, 7)).toBeDefined();
     expect(rows.cached(1, 7)).toBe(doc);
-    expect(rows.isFresh(1, 8)).toBe(false);
     expect(rows.cached(1, 8)).toBeUndefined();
-    expect(rows.isFresh(2, 7)).toBe(false);
+    expect(rows.cached(1, 8)).toBeUndefined();
+    expect(rows.cached(2, 7)).toBeUndefined();
   });
 
   it.each([
     ['forgotten after a write', (rows: ParsedRows) => rows.forget(1)],
     ['cleared after a delete', (rows: ParsedRows) => rows.clear()],
-  ])('a row %s is no longer fresh', (_case, drop) => {
+  ])('a row %s is no longer cached', (_case, drop) => {
     const rows = new ParsedRows(10);
     rows.parse(1, 7, text);
     drop(rows);
-    expect(rows.isFresh(1, 7)).toBe(false);
+    expect(rows.cached(1, 7)).toBeUndefined();
   });
 
   it('shared documents are deeply frozen: a change throws instead of reaching the next reader', () => {
@@ -37,8 +37,8 @@ describe('parsed rows: reused only at the version they were parsed at', () => {
     rows.parse(1, 1, text);
     rows.parse(2, 1, text);
     rows.parse(3, 1, text);
-    expect(rows.isFresh(1, 1)).toBe(false);
-    expect(rows.isFresh(3, 1)).toBe(true);
+    expect(rows.cached(1, 1)).toBeUndefined();
+    expect(rows.cached(3, 1)).toBeDefined();
   });
 
   it('row versions are positive, below 2^53, and do not repeat in practice', () => {

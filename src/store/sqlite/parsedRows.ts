@@ -40,11 +40,6 @@ export class ParsedRows {
     this.entries = new LRUCache<number, Parsed>({ max: maxDocuments });
   }
 
-  /** Does the cache hold row `rid` as of `ver`? (Does not touch recency: called from SQL per row.) */
-  isFresh(rid: number, ver: number): boolean {
-    return this.entries.peek(rid)?.ver === ver;
-  }
-
   /** The cached document of row `rid` at `ver`, or undefined. */
   cached<T>(rid: number, ver: number): T | undefined {
     const hit = this.entries.get(rid);

@@ -44,6 +44,15 @@ const COMPOUND: Readonly<Partial<Record<CollectionName, readonly string[][]>>> =
   consentEvents: [['subjectId', 'at']],
 };
 
+/**
+ * Partial indexes of the rows without a mark (customers: not erased), holding id and ver: a page of
+ * live rows in id order walks this index, and whether each row is still the one the parsed-row cache
+ * holds is read from it too.
+ */
+const LIVE_INDEX: Readonly<Partial<Record<CollectionName, string>>> = {
+  customers: 'erasedAt',
+};
+
 const quote = (name: string) => `"${name}"`;
 const column = (field: string) => (field.startsWith('?') ? `json_type(doc, '$.${field.slice(1)}')` : `json_extract(doc, '$.${field}')`);
 
@@ -99,6 +108,10 @@ function collectionDdl(name: CollectionName): string[] {
   }
   for (const fields of compound) {
     statements.push(`CREATE INDEX IF NOT EXISTS ${quote(`${name}__${fields[0]}_compound`)} ON ${table} (${fields.map(column).join(', ')})`);
+  }
+  const live = LIVE_INDEX[name];
+  if (live !== undefined) {
+    statements.push(`CREATE INDEX IF NOT EXISTS ${quote(`${name}__live`)} ON ${table} (id, ver) WHERE json_type(doc, '$.${live}') IS NULL`);
   }
   for (const field of multikey) {
     const side = quote(sideTable(name, field));

@@ -61,14 +61,6 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   ) {
     this.layout = layoutOf(name);
     this.covering = coveringIndexOf(name);
-    if (parsedRows !== undefined) {
-      db.function(this.freshFunction, { deterministic: false }, (rid: unknown, ver: unknown) => (parsedRows.isFresh(rid as number, ver as number) ? 1 : 0));
-    }
-  }
-
-  /** The SQL function telling whether the parsed-row cache holds a row at its current version. */
-  private get freshFunction(): string {
-    return `pg_fresh_${this.name}`;
   }
 
   private run<R>(operation: string, body: () => R): R {
@@ -112,25 +104,28 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   /**
-   * A find through the parsed-row cache: SQLite returns a row's document only when the cache does not
-   * hold the row at its current `ver` (one statement: membership and freshness agree).
+   * A find through the parsed-row cache, in one read transaction: which rows, in order, with their
+   * versions (from an index alone where one covers the condition); then the documents of only the
+   * rows the cache does not hold at that version.
    */
   private findCached(rows: ParsedRows, filter: Filter, options: FindOptions): T[] {
-    const columns = `t.rid AS rid, t.ver AS ver, CASE WHEN ${this.freshFunction}(t.rid, t.ver) THEN NULL ELSE json(t.doc) END AS doc`;
-    const { sql, params } = this.select(filter, options, columns);
-    const found = this.prepare(sql).all(params.values) as { rid: number; ver: number; doc: string | null }[];
-    const docs = new Array<T>(found.length);
-    // Cached rows first: nothing is added to the cache (so nothing evicted) until all of them are taken.
-    found.forEach((row, index) => {
-      if (row.doc !== null) return;
-      const doc = rows.cached<T>(row.rid, row.ver);
-      if (doc === undefined) throw new StoreError(`${this.name}: a cached document was evicted while it was read`);
-      docs[index] = doc;
-    });
-    found.forEach((row, index) => {
-      if (row.doc !== null) docs[index] = rows.parse<T>(row.rid, row.ver, row.doc);
-    });
-    return docs;
+    return this.db.transaction((): T[] => {
+      const { sql, params } = this.select(filter, options, 't.rid AS rid, t.ver AS ver');
+      const found = this.prepare(sql).all(params.values) as { rid: number; ver: number }[];
+      const docs = found.map((row) => rows.cached<T>(row.rid, row.ver));
+      const missing = found.filter((_row, index) => docs[index] === undefined).map((row) => row.rid);
+      if (missing.length === 0) return docs as T[];
+      const texts = new Map<number, string>();
+      const fetch = this.prepare(`SELECT t.rid AS rid, json(t.doc) AS doc FROM ${this.layout.table} AS t WHERE t.rid IN (SELECT value FROM json_each(?))`);
+      for (const row of fetch.all(JSON.stringify(missing)) as Row[]) texts.set(row.rid, row.doc);
+      found.forEach((row, index) => {
+        if (docs[index] !== undefined) return;
+        const text = texts.get(row.rid);
+        if (text === undefined) throw new StoreError(`${this.name}: a row vanished within its read`);
+        docs[index] = rows.parse<T>(row.rid, row.ver, text);
+      });
+      return docs as T[];
+    })();
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
