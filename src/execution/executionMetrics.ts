@@ -1,0 +1,35 @@
+/**
+ * Prometheus instruments of the executor, registered on the gateway's own registry. Labels come from
+ * closed sets only (engine, fallback reason, cache outcome); nothing a caller sends becomes a label.
+ */
+import { Counter, type Registry } from 'prom-client';
+import type { FallbackReason } from './executionRule';
+
+export type Engine = 'compiled' | 'graphql-js';
+
+export interface ExecutionMetrics {
+  /** Operations executed, by engine and, for graphql-js, the rule that chose it (`none` when compiled). */
+  executions: Counter<'engine' | 'reason'>;
+  /** Execution-plan cache lookups: `hit` (a plan or a remembered fallback was reused) or `miss` (compiled now). */
+  plans: Counter<'result'>;
+}
+
+export function createExecutionMetrics(registry: Registry): ExecutionMetrics {
+  const registers = [registry];
+  return {
+    executions: new Counter({
+      name: 'privacy_gateway_graphql_executions_total',
+      help: 'GraphQL operations executed, by engine (compiled, graphql-js) and the fallback reason (none when compiled)',
+      labelNames: ['engine', 'reason'], registers,
+    }),
+    plans: new Counter({
+      name: 'privacy_gateway_execution_plan_cache_total',
+      help: 'Execution-plan cache lookups per visibility class, by result (hit, miss)',
+      labelNames: ['result'], registers,
+    }),
+  };
+}
+
+export function countExecution(metrics: ExecutionMetrics, engine: Engine, reason: FallbackReason | null): void {
+  metrics.executions.inc({ engine, reason: reason ?? 'none' });
+}

@@ -1,0 +1,26 @@
+/**
+ * graphql-jit reports errors with its own lightweight error objects: no `nodes`, no `source`, and no
+ * `extensions` unless the thrown error had some. Everything downstream (Apollo's error handling, the
+ * unexpected-error plugin, the error formatter, the visibility plugin) was written against graphql-js,
+ * so each error is rebuilt here the way graphql-js's `locatedError` builds it: same message, path and
+ * locations, the thrown error as `originalError` (its `extensions`, e.g. our error code, carried
+ * over), an error graphql-js already located returned as it is, and a plain Error standing in as the
+ * original where graphql-js would have had one (a null in a non-null field, a value a scalar cannot
+ * serialize) so that an unexpected error is recognised and masked exactly as before.
+ */
+import { GraphQLError, type SourceLocation } from 'graphql';
+
+function originalOf(error: GraphQLError): Error {
+  const original: unknown = error.originalError;
+  if (original instanceof Error) return original;
+  // graphql-js wraps a thrown non-Error value too; its content is never shown.
+  return new Error(original === undefined || original === null ? error.message : 'Unexpected error value');
+}
+
+export function toGraphQLJsError(error: GraphQLError): GraphQLError {
+  const original = error.originalError;
+  if (original instanceof GraphQLError && Array.isArray(original.path)) return original;
+  const rebuilt = new GraphQLError(error.message, { path: error.path, originalError: originalOf(error) });
+  if (error.locations !== undefined) (rebuilt as { locations: readonly SourceLocation[] | undefined }).locations = error.locations;
+  return rebuilt;
+}
