@@ -5,11 +5,13 @@
 import { Counter, type Registry } from 'prom-client';
 import type { FallbackReason } from './executionRule';
 
-export type Engine = 'compiled' | 'graphql-js';
+export const ENGINES = ['compiled', 'graphql-js'] as const;
+export type Engine = (typeof ENGINES)[number];
+export const PLAN_CACHE_RESULTS = ['hit', 'miss'] as const;
 
 export interface ExecutionMetrics {
-  /** Operations executed, by engine and, for graphql-js, the rule that chose it (`none` when compiled). */
-  executions: Counter<'engine' | 'reason'>;
+  /** Operations executed, by engine and, for graphql-js, the rule that chose it (`fallback`, `none` when compiled). */
+  executions: Counter<'engine' | 'fallback'>;
   /** Execution-plan cache lookups: `hit` (a plan or a remembered fallback was reused) or `miss` (compiled now). */
   plans: Counter<'result'>;
 }
@@ -19,8 +21,8 @@ export function createExecutionMetrics(registry: Registry): ExecutionMetrics {
   return {
     executions: new Counter({
       name: 'privacy_gateway_graphql_executions_total',
-      help: 'GraphQL operations executed, by engine (compiled, graphql-js) and the fallback reason (none when compiled)',
-      labelNames: ['engine', 'reason'], registers,
+      help: 'GraphQL operations executed, by engine (compiled, graphql-js) and the rule that chose graphql-js (none when compiled)',
+      labelNames: ['engine', 'fallback'], registers,
     }),
     plans: new Counter({
       name: 'privacy_gateway_execution_plan_cache_total',
@@ -31,5 +33,5 @@ export function createExecutionMetrics(registry: Registry): ExecutionMetrics {
 }
 
 export function countExecution(metrics: ExecutionMetrics, engine: Engine, reason: FallbackReason | null): void {
-  metrics.executions.inc({ engine, reason: reason ?? 'none' });
+  metrics.executions.inc({ engine, fallback: reason ?? 'none' });
 }

@@ -18,7 +18,8 @@
  */
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
-export type FallbackReason = 'disabled' | 'upstream' | 'no_operation' | 'subscription' | 'introspection' | 'variables' | 'compile_error';
+export const FALLBACK_REASONS = ['disabled', 'upstream', 'no_operation', 'subscription', 'introspection', 'variables', 'compile_error'] as const;
+export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 
 const INTROSPECTION_ROOT_FIELDS = new Set(['__schema', '__type']);
 

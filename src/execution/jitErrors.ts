@@ -8,19 +8,12 @@
  * original where graphql-js would have had one (a null in a non-null field, a value a scalar cannot
  * serialize) so that an unexpected error is recognised and masked exactly as before.
  */
-import { GraphQLError, type SourceLocation } from 'graphql';
-
-function originalOf(error: GraphQLError): Error {
-  const original: unknown = error.originalError;
-  if (original instanceof Error) return original;
-  // graphql-js wraps a thrown non-Error value too; its content is never shown.
-  return new Error(original === undefined || original === null ? error.message : 'Unexpected error value');
-}
+import { GraphQLError, locatedError, type SourceLocation } from 'graphql';
 
 export function toGraphQLJsError(error: GraphQLError): GraphQLError {
-  const original = error.originalError;
-  if (original instanceof GraphQLError && Array.isArray(original.path)) return original;
-  const rebuilt = new GraphQLError(error.message, { path: error.path, originalError: originalOf(error) });
-  if (error.locations !== undefined) (rebuilt as { locations: readonly SourceLocation[] | undefined }).locations = error.locations;
+  // graphql-js's own wrapping: a thrown non-Error value becomes "Unexpected error value: …", an
+  // already located error is returned as it is, anything else keeps its message and extensions.
+  const rebuilt = locatedError(error.originalError ?? new Error(error.message), undefined, error.path);
+  if (rebuilt.locations === undefined && error.locations !== undefined) (rebuilt as { locations: readonly SourceLocation[] | undefined }).locations = error.locations;
   return rebuilt;
 }
