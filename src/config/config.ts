@@ -89,14 +89,20 @@ export interface EncryptionConfig {
 export interface ExecutionConfig {
   /** GRAPHQL_EXECUTOR (default `compiled`): `compiled` runs operations through graphql-jit plans; `graphql-js` runs every operation with graphql-js `execute`. */
   executor: 'compiled' | 'graphql-js';
-  /** EXECUTION_PLAN_CACHE_SIZE (default 1000): compiled plans kept per visibility class (least recently used dropped first). */
+  /** EXECUTION_PLAN_CACHE_SIZE (default 200): execution plans kept per visibility class, least recently used dropped first (a compiled page query holds ~100 KB). */
   planCacheSize: number;
+  /** EXECUTION_COMPILE_AFTER (default 2): runs of a document before it is compiled; until then graphql-js runs it (1 compiles on first sight). */
+  compileAfter: number;
 }
 
 function executionConfig(env: Env): ExecutionConfig {
   const executor = (env.GRAPHQL_EXECUTOR ?? 'compiled').trim();
   if (executor !== 'compiled' && executor !== 'graphql-js') throw new ConfigError(`GRAPHQL_EXECUTOR must be compiled or graphql-js, got "${env.GRAPHQL_EXECUTOR}"`);
-  return { executor, planCacheSize: integer(env, 'EXECUTION_PLAN_CACHE_SIZE', 1000, 1, 100_000) };
+  return {
+    executor,
+    planCacheSize: integer(env, 'EXECUTION_PLAN_CACHE_SIZE', 200, 1, 100_000),
+    compileAfter: integer(env, 'EXECUTION_COMPILE_AFTER', 2, 1, 1000),
+  };
 }
 
 export class ConfigError extends Error {

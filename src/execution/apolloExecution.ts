@@ -20,6 +20,6 @@ export interface ExecutionSettings {
 
 export function executionFor(schema: GraphQLSchema, settings: ExecutionSettings): { gateway: GatewayInterface } {
   const forced = settings.upstream ? 'upstream' : settings.config.executor === 'graphql-js' ? 'disabled' : null;
-  const executor = createExecutor(schema, { forced, maxPlans: settings.config.planCacheSize, metrics: settings.metrics, logger: settings.logger });
+  const executor = createExecutor(schema, { forced, maxPlans: settings.config.planCacheSize, compileAfter: settings.config.compileAfter, metrics: settings.metrics, logger: settings.logger });
   return { gateway: executionGateway(schema, executor) };
 }

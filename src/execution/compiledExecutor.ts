@@ -21,6 +21,7 @@ export interface ExecutorOptions {
   /** null: compile what may be compiled; otherwise every operation runs on graphql-js for this reason. */
   forced: FallbackReason | null;
   maxPlans: number;
+  compileAfter: number;
   metrics: ExecutionMetrics;
   logger: Logger;
 }
@@ -43,7 +44,7 @@ function variablesCoerce(schema: GraphQLSchema, request: GatewayGraphQLRequestCo
 
 export function createExecutor(schema: GraphQLSchema, options: ExecutorOptions): GatewayExecutor {
   const { forced, metrics, logger } = options;
-  const plans = new ExecutionPlans(schema, options.maxPlans);
+  const plans = new ExecutionPlans(schema, { maxPlans: options.maxPlans, compileAfter: options.compileAfter });
   return async (request) => {
     if (forced !== null) {
       countExecution(metrics, 'graphql-js', forced);
@@ -54,11 +55,11 @@ export function createExecutor(schema: GraphQLSchema, options: ExecutorOptions):
       countExecution(metrics, 'graphql-js', 'no_operation');
       return graphqlJs(schema, request);
     }
-    const { plan, hit } = plans.lookup(request.queryHash, request.operationName, request.document, request.operation);
-    metrics.plans.inc({ result: hit ? 'hit' : 'miss' });
+    const { plan, result } = plans.lookup(request.queryHash, request.operationName, request.document, request.operation);
+    metrics.plans.inc({ result });
     if (plan.kind === 'graphql-js') {
       // Never the document: its literals may be personal data.
-      if (!hit && plan.reason === 'compile_error') logger.warn({ operationType: request.operation.operation }, 'the compiled executor could not compile an operation; graphql-js executes it');
+      if (result === 'miss' && plan.reason === 'compile_error') logger.warn({ operationType: request.operation.operation }, 'the compiled executor could not compile an operation; graphql-js executes it');
       countExecution(metrics, 'graphql-js', plan.reason);
       return graphqlJs(schema, request);
     }
@@ -67,8 +68,8 @@ export function createExecutor(schema: GraphQLSchema, options: ExecutorOptions):
       return graphqlJs(schema, request);
     }
     countExecution(metrics, 'compiled', null);
-    const result = await plan.query.query(undefined, request.context, request.request.variables);
-    return result.errors === undefined ? result : { ...result, errors: result.errors.map(toGraphQLJsError) };
+    const answer = await plan.query.query(undefined, request.context, request.request.variables);
+    return answer.errors === undefined ? answer : { ...answer, errors: answer.errors.map(toGraphQLJsError) };
   };
 }
 

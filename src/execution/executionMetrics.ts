@@ -7,12 +7,12 @@ import type { FallbackReason } from './executionRule';
 
 export const ENGINES = ['compiled', 'graphql-js'] as const;
 export type Engine = (typeof ENGINES)[number];
-export const PLAN_CACHE_RESULTS = ['hit', 'miss'] as const;
+export const PLAN_CACHE_RESULTS = ['hit', 'miss', 'cold'] as const;
 
 export interface ExecutionMetrics {
   /** Operations executed, by engine and, for graphql-js, the rule that chose it (`fallback`, `none` when compiled). */
   executions: Counter<'engine' | 'fallback'>;
-  /** Execution-plan cache lookups: `hit` (a plan or a remembered fallback was reused) or `miss` (compiled now). */
+  /** Execution-plan cache lookups: `hit` (a stored plan), `miss` (a plan made now), `cold` (not compiled yet). */
   plans: Counter<'result'>;
 }
 
@@ -26,7 +26,7 @@ export function createExecutionMetrics(registry: Registry): ExecutionMetrics {
     }),
     plans: new Counter({
       name: 'privacy_gateway_execution_plan_cache_total',
-      help: 'Execution-plan cache lookups per visibility class, by result (hit, miss)',
+      help: 'Execution-plan cache lookups, by result (hit: a stored plan; miss: a plan made now; cold: a document not compiled yet)',
       labelNames: ['result'], registers,
     }),
   };

@@ -12,13 +12,14 @@
  * - `subscription`: not served over HTTP; graphql-js answers with its own error.
  * - `introspection`: `__schema` / `__type` at the root. Rare, never on a data path, and answered by
  *   graphql-js's own introspection resolvers exactly as validation saw the schema.
+ * - `cold`: a document not seen often enough yet to be worth compiling (EXECUTION_COMPILE_AFTER).
  * - `variables`: the request's variables do not coerce; graphql-js reports them, so the errors keep
  *   the shape Apollo turns into BAD_USER_INPUT.
  * - `compile_error`: graphql-jit refused to compile a valid document (remembered per document).
  */
 import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 
-export const FALLBACK_REASONS = ['disabled', 'upstream', 'no_operation', 'subscription', 'introspection', 'variables', 'compile_error'] as const;
+export const FALLBACK_REASONS = ['disabled', 'upstream', 'no_operation', 'subscription', 'introspection', 'cold', 'variables', 'compile_error'] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 
 const INTROSPECTION_ROOT_FIELDS = new Set(['__schema', '__type']);

@@ -46,7 +46,8 @@ const logLines: Record<string, unknown>[] = [];
 beforeAll(async () => {
   const capture = new Writable({ write(chunk, _encoding, done) { for (const line of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(line)); done(); } });
   [compiled, reference] = await Promise.all([
-    startTestGateway({ customers: 60, wrapStore, logStream: capture, env: { LOG_LEVEL: 'error' } }),
+    // Compiled on first sight, so every request of the tables below runs its compiled plan.
+    startTestGateway({ customers: 60, wrapStore, logStream: capture, env: { LOG_LEVEL: 'error', GRAPHQL_EXECUTOR: 'compiled', EXECUTION_COMPILE_AFTER: '1' } }),
     startTestGateway({ customers: 60, wrapStore, env: { GRAPHQL_EXECUTOR: 'graphql-js' } }),
   ]);
   const roles = await roleTokens(compiled);
@@ -79,6 +80,7 @@ const COMPILED = 'graphql_executions_total{engine=compiled,fallback=none}';
 const fallback = (reason: string) => `graphql_executions_total{engine=graphql-js,fallback=${reason}}`;
 const HIT = 'execution_plan_cache_total{result=hit}';
 const MISS = 'execution_plan_cache_total{result=miss}';
+const COLD = 'execution_plan_cache_total{result=cold}';
 
 type Caller = 'officer' | 'marketer' | 'analyst' | 'support' | 'partner' | 'customer' | 'none';
 const PURPOSE: Record<Caller, string | undefined> = { officer: 'LEGAL_COMPLIANCE', marketer: 'MARKETING', analyst: 'ANALYTICS', support: 'SUPPORT', partner: 'ANALYTICS', customer: undefined, none: undefined };
@@ -232,7 +234,7 @@ describe('the plan cache', () => {
   });
 
   it('is bounded by EXECUTION_PLAN_CACHE_SIZE: the least recently used plan is compiled again', async () => {
-    const small = await startTestGateway({ customers: 5, env: { EXECUTION_PLAN_CACHE_SIZE: '2' } });
+    const small = await startTestGateway({ customers: 5, env: { GRAPHQL_EXECUTOR: 'compiled', EXECUTION_PLAN_CACHE_SIZE: '2', EXECUTION_COMPILE_AFTER: '1' } });
     try {
       const token = await small.token({ role: 'marketer', purposes: ['MARKETING'], sub: 'mk-1' });
       const run = async (query: string) => {
@@ -240,13 +242,36 @@ describe('the plan cache', () => {
         const response = await small.gql(query, { token });
         expect(response.body.errors).toBeUndefined();
         const changed = delta(before, await executionCounts(small));
-        return changed[HIT] === 1 ? 'hit' : changed[MISS] === 1 ? 'miss' : 'none';
+        return changed[HIT] === 1 ? 'hit' : changed[MISS] === 1 ? 'miss' : changed[COLD] === 1 ? 'cold' : 'none';
       };
       const [a, b, c] = ['{ customers(first: 1) { totalCount } }', '{ customers(first: 2) { totalCount } }', '{ customers(first: 3) { totalCount } }'];
       // a and b fill the cache; using a again makes b the least recently used, so c evicts b, not a.
       expect([await run(a!), await run(b!), await run(a!), await run(c!), await run(a!), await run(b!)]).toEqual(['miss', 'miss', 'hit', 'miss', 'hit', 'miss']);
     } finally {
       await small.close();
+    }
+  });
+
+  it('compiles a document only when it comes back (EXECUTION_COMPILE_AFTER, default 2): one-off documents never compile', async () => {
+    const defaults = await startTestGateway({ customers: 5, env: { GRAPHQL_EXECUTOR: 'compiled', EXECUTION_COMPILE_AFTER: '' } });
+    try {
+      expect(defaults.config.execution.compileAfter).toBe(2);
+      const token = await defaults.token({ role: 'marketer', purposes: ['MARKETING'], sub: 'mk-1' });
+      const run = async (query: string) => {
+        const before = await executionCounts(defaults);
+        const response = await defaults.gql(query, { token });
+        expect(response.body.errors).toBeUndefined();
+        return delta(before, await executionCounts(defaults));
+      };
+      const page = '{ customers(first: 4) { edges { node { id country } } } }';
+      expect(await run(page)).toEqual({ [COLD]: 1, [fallback('cold')]: 1 });
+      expect(await run(page)).toEqual({ [MISS]: 1, [COMPILED]: 1 });
+      expect(await run(page)).toEqual({ [HIT]: 1, [COMPILED]: 1 });
+      for (let first = 5; first < 10; first += 1) {
+        expect(await run(`{ customers(first: ${first}) { totalCount } }`)).toEqual({ [COLD]: 1, [fallback('cold')]: 1 });
+      }
+    } finally {
+      await defaults.close();
     }
   });
 });
