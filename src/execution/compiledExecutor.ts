@@ -44,12 +44,14 @@ function variablesCoerce(schema: GraphQLSchema, request: GatewayGraphQLRequestCo
 
 export function createExecutor(schema: GraphQLSchema, options: ExecutorOptions): GatewayExecutor {
   const { forced, metrics, logger } = options;
-  const plans = new ExecutionPlans(schema, { maxPlans: options.maxPlans, compileAfter: options.compileAfter });
-  return async (request) => {
-    if (forced !== null) {
+  if (forced !== null) {
+    return async (request) => {
       countExecution(metrics, 'graphql-js', forced);
       return graphqlJs(schema, request);
-    }
+    };
+  }
+  const plans = new ExecutionPlans(schema, { maxPlans: options.maxPlans, compileAfter: options.compileAfter });
+  return async (request) => {
     // Typed as always present, but Apollo executes an unresolvable operation to get graphql-js's error.
     if ((request.operation as typeof request.operation | null | undefined) == null) {
       countExecution(metrics, 'graphql-js', 'no_operation');

@@ -132,6 +132,12 @@ describe('the compiled executor answers exactly as graphql-js', () => {
     expect(counted[COMPILED]).toBe(1);
   });
 
+  it('the refused mutation is FORBIDDEN from the gate, through the compiled plan', async () => {
+    const { ours, counted } = await both(COMPILED_CASES.find(([name]) => name.startsWith('a mutation'))![2], 'customer');
+    expect(counted[COMPILED]).toBe(1);
+    expect(ours.body.errors?.map((error) => [error.extensions?.code, error.path])).toEqual([['FORBIDDEN', ['setConsent']]]);
+  });
+
   it('the page really carries values in clear, masked and generalized (the comparison is not between two empty answers)', async () => {
     const { ours } = await both(`{ customers(first: 60) { edges { node { ${ELEVEN} } } } }`, 'marketer');
     const nodes = (ours.body.data as { customers: { edges: { node: Record<string, unknown> }[] } }).customers.edges.map((edge) => edge.node);
