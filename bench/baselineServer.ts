@@ -1,7 +1,7 @@
 /**
  * The gateway with its privacy layers off, assembled here from the gateway's own modules (the product
  * has no switch for this): the same Fastify app shape, Apollo Server, SDL, resolvers, loaders, token
- * verification, purpose header, query limits and metrics, over the same store engine — but
+ * verification, purpose header, query limits, metrics and executor, over the same store engine — but
  *   - no encryption at rest (its store is seeded in clear),
  *   - no per-role visible schema (one schema for everyone),
  *   - no shield gate and no @pii field wrappers (resolvers run bare),
@@ -28,6 +28,8 @@ import { buildManifest } from '../src/privacy/manifest';
 import { buildAnnotatedSchema } from '../src/server/buildSchema';
 import type { Store } from '../src/store/port';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from '../src/admission/queryLimits';
+import { executionFor } from '../src/execution/apolloExecution';
+import { createExecutionMetrics } from '../src/execution/executionMetrics';
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(',') : value);
 
@@ -49,7 +51,8 @@ export async function createBareGateway(config: Config, store: Store, logger: Lo
   };
   const app = Fastify({ logger: false, bodyLimit: config.bodyLimitBytes });
   const apollo = new ApolloServer<GatewayContext>({
-    schema,
+    // The executor is not a privacy layer: the same one as the gateway's (GRAPHQL_EXECUTOR applies to both).
+    ...executionFor(schema, { config: config.execution, metrics: createExecutionMetrics(services.metrics.registry), logger, upstream: false }),
     plugins: [
       fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(),
       queryCostPlugin(config.queryLimits, config.maxPageSize), metricsPlugin(services),
