@@ -57,11 +57,14 @@ describe('AuditLog', () => {
     expect(await verifyAuditChain(collection)).toMatchObject({ ok: true, checked: 22 });
   });
 
-  it('a failed write rejects the batch and the next append continues the chain', async () => {
+  it('without chained appends (the MongoDB path): a failed write rejects the batch and the next append continues the chain', async () => {
     const collection = store.collection<AuditEventDocument>('audit');
     let fail = true;
     const flaky = new Proxy(collection, {
-      get: (target, key) => (key === 'insertMany' && fail ? async () => { throw new Error('disk full'); } : Reflect.get(target, key, target)),
+      get: (target, key) => {
+        if (key === 'insertChained') return undefined;
+        return key === 'insertMany' && fail ? async () => { throw new Error('disk full'); } : Reflect.get(target, key, target);
+      },
     });
     const log = new AuditLog(flaky);
     await expect(log.append([draft(1)])).rejects.toThrow(/audit write failed/);

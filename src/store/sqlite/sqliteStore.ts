@@ -13,7 +13,9 @@ import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { COLLECTIONS, StoreError, type Collection, type CollectionName, type Document, type Store } from '../port';
 import { inspectDataDir, UnreadableDataError } from './dataFiles';
 import { schemaDdl, SCHEMA_VERSION } from './schema';
-import { SqliteCollection, storeFailure } from './sqliteCollection';
+import { AppendWriter, type WriterStatus } from './appendWriter';
+import { SqliteCollection, storeFailure, type SqliteWriteAccess } from './sqliteCollection';
+import { WriteLock } from './writeLock';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -28,6 +30,8 @@ export interface EmbeddedStoreOptions {
 }
 
 const MAX_CACHED_STATEMENTS = 500;
+/** Every connection on the database file runs with these (the main one and the append writer's). */
+const CONNECTION_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', 'busy_timeout = 10000'] as const;
 const CHECK_MMAP_BYTES = 16 * 2 ** 30;
 
 function regexpFunction(): (pattern: string, flags: string, value: unknown) => number {
@@ -49,11 +53,8 @@ function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
   let db: Db | undefined;
   try {
     db = new Database(path, { fileMustExist: existing });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('secure_delete = ON');
+    for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
     db.pragma(`cache_size = -${cacheMiB * 1024}`);
-    db.pragma('busy_timeout = 10000');
     db.pragma('temp_store = MEMORY');
     if (existing) {
       const version = db.pragma('user_version', { simple: true }) as number;
@@ -83,10 +84,19 @@ export class SqliteStore implements Store {
   private readonly collections = new Map<CollectionName, SqliteCollection>();
   private readonly statements = new Map<string, Statement>();
   private closed = false;
+  /** Shared by the main connection's writes and the append writer's transactions (writeLock.ts). */
+  private readonly writeLock = new WriteLock();
+  /** Commits the chained appends of OFF_THREAD_APPENDS collections on its own thread (appendWriter.ts). */
+  private readonly appendWriter: AppendWriter;
 
   private constructor(private readonly db: Db, readonly databasePath: string) {
     const prepare = (sql: string) => this.prepare(sql);
-    for (const name of COLLECTIONS) this.collections.set(name, new SqliteCollection(name, db, prepare));
+    this.appendWriter = new AppendWriter({ databasePath, pragmas: CONNECTION_PRAGMAS, lock: this.writeLock.buffer });
+    const access: SqliteWriteAccess = {
+      exclusive: (body) => this.writeLock.exclusive(body),
+      appendChained: (collection, table, docs, after) => this.appendWriter.append(collection, table, docs, after),
+    };
+    for (const name of COLLECTIONS) this.collections.set(name, new SqliteCollection(name, db, prepare, access));
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<SqliteStore> {
@@ -186,7 +196,7 @@ export class SqliteStore implements Store {
   async scrub(): Promise<void> {
     if (this.closed) throw new StoreError('the embedded store is closed');
     try {
-      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      const [result] = this.writeLock.exclusive(() => this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]);
       if (result !== undefined && result.busy !== 0) throw new StoreError('embedded store: the write-ahead log could not be emptied (another reader holds it)');
     } catch (error) {
       throw storeFailure('embedded store', 'scrub', error);
@@ -218,9 +228,21 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The append writer's connection settings (started if it was not yet). */
+  appendWriterStatus(): Promise<WriterStatus> {
+    return this.appendWriter.status();
+  }
+
+  /** Ends the append writer's thread at once, as a crash would: its pending appends fail (tests). */
+  crashAppendWriter(): Promise<void> {
+    return this.appendWriter.terminate();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Appends already sent are committed first; then the writer's connection closes.
+    await this.appendWriter.close();
     this.statements.clear();
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
