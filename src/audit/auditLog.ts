@@ -10,8 +10,8 @@
  *
  * Pipelined appends (the embedded store, whose `audit` collection has chained appends committed by a
  * writer thread: src/store/chainedAppend.ts): the log links the next batch onto the optimistic head
- * (the tail of the batch before it, committed or not) and sends it while up to one earlier batch is
- * still being committed. The store commits batches in order and only onto the head they were linked
+ * (the tail of the batch before it, committed or not) and sends it while earlier batches are still
+ * being committed. The store commits batches in order and only onto the head they were linked
  * onto, so a batch linked onto one that failed is refused whole and nothing of it is stored. After
  * any failure the log links nothing until every batch already sent has settled, then re-reads the
  * head from the store: later events never link onto events that were not stored. The batch whose
@@ -39,8 +39,12 @@ interface Pending {
 
 /** How often a flush re-links after losing a race to another writer before giving up. */
 const MAX_ATTEMPTS = 5;
-/** Pipelined appends: batches sent and not yet settled (one committing, one waiting behind it). */
-const MAX_IN_FLIGHT = 2;
+/**
+ * Pipelined appends: batches sent and not yet settled. The writer commits every batch waiting for it
+ * in one transaction (one fsync), so sending early costs nothing; the bound only caps the retries a
+ * failure can set off.
+ */
+const MAX_IN_FLIGHT = 16;
 
 export class AuditLogWriteError extends Error {
   override name = 'AuditLogWriteError';

@@ -4,6 +4,7 @@
  * the middle of a pipeline, a crashed writer, closing, and main-thread writes alongside.
  * Failures are real SQLite failures: a trigger the test installs aborts inserts of marked events.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,29 @@ describe('chained appends on the embedded store', () => {
     const relinked = linked(3, 3, first!);
     await appends().insertChained(relinked, linkOf(first));
     expect(await verifyAuditChain(audit())).toMatchObject({ ok: true, checked: 4, headSequence: 4 });
+  });
+
+  it('appends that queue up during a commit share the next one; a failing batch among them leaves no trace, the ones before it stay', async () => {
+    refuseAuditActor(store.databasePath, 'doomed');
+    // Another connection holds the write lock: the first append waits, the next three queue behind it.
+    const blocker = new Database(store.databasePath);
+    blocker.prepare('BEGIN IMMEDIATE').run();
+    const x = linked(0, 1, null);
+    const a = linked(1, 2, x[0]!);
+    const b = linked(3, 2, a[1]!, 'doomed');
+    const c = linked(5, 2, b[1]!);
+    const sent = [[x, null], [a, x[0]], [b, a[1]], [c, b[1]]] as const;
+    const results = Promise.allSettled(sent.map(([docs, after]) => appends().insertChained([...docs], linkOf(after))));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    blocker.prepare('COMMIT').run();
+    blocker.close();
+    const [rx, ra, rb, rc] = await results;
+    expect([rx!.status, ra!.status]).toEqual(['fulfilled', 'fulfilled']);
+    expect(rb).toMatchObject({ status: 'rejected', reason: expect.any(StoreError) });
+    expect((rb as PromiseRejectedResult).reason).not.toBeInstanceOf(ChainConflictError);
+    expect(rc).toMatchObject({ status: 'rejected', reason: expect.any(ChainConflictError) });
+    expect((await audit().find({}, { sort: { _id: 1 } })).map((event) => event.requestId)).toEqual(['req-0', 'req-1', 'req-2']);
+    expect(await verifyAuditChain(audit())).toMatchObject({ ok: true, checked: 3 });
   });
 
   it('a writer that dies fails what it had pending; the next append starts a new writer', async () => {

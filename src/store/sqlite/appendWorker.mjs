@@ -1,7 +1,8 @@
 // The embedded store's append writer: a worker thread with its own better-sqlite3 connection on the
 // gateway's database file (WAL lets it write while the main thread's connection reads). It commits
-// chained appends (see src/store/chainedAppend.ts) one transaction at a time, in the order they
-// arrive, each fsync'd (synchronous=FULL) before it answers. Started and spoken to by appendWriter.ts.
+// chained appends (see src/store/chainedAppend.ts) in the order they arrive, fsync'd (synchronous=FULL)
+// before it answers; appends that queued up during a commit share the next one. Started and spoken to
+// by appendWriter.ts.
 //
 // Plain JavaScript on purpose: a worker thread does not inherit a TypeScript loader (tsx, vitest).
 //
@@ -9,7 +10,7 @@
 //               { type: 'status', id }            → { id, ok: true, status: { synchronous, journalMode } }
 //               { type: 'close' }                 → closes the connection; the thread then ends
 // Messages out: { id, ok: true } | { id, ok: false, code, name }  (never a document or a value)
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 const { path, pragmas, lock } = workerData;
@@ -58,20 +59,19 @@ class ChainConflict extends Error {
   code = 'CHAIN_CONFLICT';
 }
 
-function append({ table, docs, after }) {
+const begin = db.prepare('BEGIN IMMEDIATE');
+const commit = db.prepare('COMMIT');
+const rollback = db.prepare('ROLLBACK');
+const savepoint = db.prepare('SAVEPOINT batch');
+const releaseSavepoint = db.prepare('RELEASE batch');
+const rollbackToSavepoint = db.prepare('ROLLBACK TO batch');
+
+function insertBatch({ table, docs, after }) {
   const { last, insert } = statementsFor(table);
-  const commit = db.transaction(() => {
-    const head = last.get();
-    const linked = after === null ? head === undefined : head !== undefined && head.id === after._id && head.hash === after.hash;
-    if (!linked) throw new ChainConflict('the chain head is not the one this batch was linked onto');
-    for (const doc of docs) insert.run(doc.id, doc.json);
-  });
-  acquire();
-  try {
-    commit.immediate();
-  } finally {
-    release();
-  }
+  const head = last.get();
+  const linked = after === null ? head === undefined : head !== undefined && head.id === after._id && head.hash === after.hash;
+  if (!linked) throw new ChainConflict('the chain head is not the one this batch was linked onto');
+  for (const doc of docs) insert.run(doc.id, doc.json);
 }
 
 function failure(id, error) {
@@ -80,24 +80,64 @@ function failure(id, error) {
   return { id, ok: false, code, name };
 }
 
-parentPort.on('message', (message) => {
-  if (message.type === 'close') {
+// Group commit: every append that arrived while the previous commit ran goes into one transaction,
+// each batch in its own savepoint (a batch that fails, or is refused, leaves no trace and the
+// batches after it are checked against what is really there), then one COMMIT: one fsync for all.
+function commitGroup(group) {
+  if (group.length === 0) return;
+  let replies = [];
+  acquire();
+  try {
+    begin.run();
+    for (const message of group) {
+      savepoint.run();
+      try {
+        insertBatch(message);
+        releaseSavepoint.run();
+        replies.push({ id: message.id, ok: true });
+      } catch (error) {
+        rollbackToSavepoint.run();
+        releaseSavepoint.run();
+        replies.push(failure(message.id, error));
+      }
+    }
+    commit.run();
+  } catch (error) {
+    // BEGIN or COMMIT failed, or SQLite rolled the whole transaction back: nothing of the group is stored.
+    if (db.inTransaction) rollback.run();
+    replies = group.map((message) => failure(message.id, error));
+  } finally {
+    release();
+  }
+  for (const reply of replies) parentPort.postMessage(reply);
+}
+
+function handleOther(message) {
+  if (message.type === 'status') {
+    const synchronous = db.pragma('synchronous', { simple: true });
+    const journalMode = db.pragma('journal_mode', { simple: true });
+    parentPort.postMessage({ id: message.id, ok: true, status: { synchronous, journalMode } });
+  } else if (message.type === 'close') {
     db.close();
     parentPort.close();
-    return;
+  } else {
+    parentPort.postMessage(failure(message.id, new Error('unknown message')));
   }
-  try {
+}
+
+parentPort.on('message', (first) => {
+  // Everything already waiting joins this round; appends are committed together, in arrival order.
+  const messages = [first];
+  for (let next = receiveMessageOnPort(parentPort); next !== undefined; next = receiveMessageOnPort(parentPort)) messages.push(next.message);
+  let group = [];
+  for (const message of messages) {
     if (message.type === 'append') {
-      append(message);
-      parentPort.postMessage({ id: message.id, ok: true });
-    } else if (message.type === 'status') {
-      const synchronous = db.pragma('synchronous', { simple: true });
-      const journalMode = db.pragma('journal_mode', { simple: true });
-      parentPort.postMessage({ id: message.id, ok: true, status: { synchronous, journalMode } });
-    } else {
-      parentPort.postMessage(failure(message.id, new Error('unknown message')));
+      group.push(message);
+      continue;
     }
-  } catch (error) {
-    parentPort.postMessage(failure(message.id, error));
+    commitGroup(group);
+    group = [];
+    handleOther(message);
   }
+  commitGroup(group);
 });
