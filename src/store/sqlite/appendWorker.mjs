@@ -15,10 +15,12 @@ import Database from 'better-sqlite3';
 
 const { path, pragmas, lock } = workerData;
 
-// The write lock shared with the main thread (writeLock.ts): [0] held, [1] main-thread waiters.
+// The write lock shared with the main thread (writeLock.ts): [0] holder (0 nobody, 1 main, 2 this
+// writer), [1] main-thread waiters.
 const state = new Int32Array(lock);
-const HELD = 0;
+const HOLDER = 0;
 const WAITING = 1;
+const WRITER = 2;
 const WAIT_MS = 20;
 
 function acquire() {
@@ -29,14 +31,15 @@ function acquire() {
       Atomics.wait(state, WAITING, waiting, WAIT_MS);
       waiting = Atomics.load(state, WAITING);
     }
-    if (Atomics.compareExchange(state, HELD, 0, 1) === 0) return;
-    Atomics.wait(state, HELD, 1, WAIT_MS);
+    const holder = Atomics.compareExchange(state, HOLDER, 0, WRITER);
+    if (holder === 0) return;
+    Atomics.wait(state, HOLDER, holder, WAIT_MS);
   }
 }
 
 function release() {
-  Atomics.store(state, HELD, 0);
-  Atomics.notify(state, HELD);
+  Atomics.store(state, HOLDER, 0);
+  Atomics.notify(state, HOLDER);
 }
 
 const db = new Database(path, { fileMustExist: true });

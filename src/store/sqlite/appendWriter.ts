@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { ChainConflictError, type ChainLink } from '../chainedAppend';
 import { StoreError } from '../port';
 import { storeFailure } from './sqliteCollection';
+import type { WriteLock } from './writeLock';
 
 export interface SerializedDocument {
   id: string;
@@ -41,7 +42,8 @@ export interface AppendWriterOptions {
   databasePath: string;
   /** The connection settings of the main connection (WAL, synchronous=FULL, …): the writer uses the same. */
   pragmas: readonly string[];
-  lock: SharedArrayBuffer;
+  /** Shared with the main connection's writes (writeLock.ts). */
+  lock: WriteLock;
 }
 
 const WORKER_URL = new URL('./appendWorker.mjs', import.meta.url);
@@ -83,7 +85,7 @@ export class AppendWriter {
 
   private start(): Worker {
     const worker = new Worker(WORKER_URL, {
-      workerData: { path: this.options.databasePath, pragmas: this.options.pragmas, lock: this.options.lock },
+      workerData: { path: this.options.databasePath, pragmas: this.options.pragmas, lock: this.options.lock.buffer },
       execArgv: [],
       stdout: false,
       stderr: false,
@@ -96,6 +98,7 @@ export class AppendWriter {
     this.exited = new Promise((resolve) => {
       worker.once('exit', () => {
         if (this.worker === worker) this.worker = null;
+        this.options.lock.releaseAbandoned();
         this.failPending();
         resolve();
       });

@@ -31,7 +31,8 @@ export interface EmbeddedStoreOptions {
 
 const MAX_CACHED_STATEMENTS = 500;
 /** Every connection on the database file runs with these (the main one and the append writer's). */
-const CONNECTION_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', 'busy_timeout = 10000'] as const;
+const BUSY_TIMEOUT_MS = 10_000;
+const CONNECTION_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', `busy_timeout = ${BUSY_TIMEOUT_MS}`] as const;
 const CHECK_MMAP_BYTES = 16 * 2 ** 30;
 
 function regexpFunction(): (pattern: string, flags: string, value: unknown) => number {
@@ -85,13 +86,13 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Statement>();
   private closed = false;
   /** Shared by the main connection's writes and the append writer's transactions (writeLock.ts). */
-  private readonly writeLock = new WriteLock();
+  private readonly writeLock = new WriteLock(BUSY_TIMEOUT_MS);
   /** Commits the chained appends of OFF_THREAD_APPENDS collections on its own thread (appendWriter.ts). */
   private readonly appendWriter: AppendWriter;
 
   private constructor(private readonly db: Db, readonly databasePath: string) {
     const prepare = (sql: string) => this.prepare(sql);
-    this.appendWriter = new AppendWriter({ databasePath, pragmas: CONNECTION_PRAGMAS, lock: this.writeLock.buffer });
+    this.appendWriter = new AppendWriter({ databasePath, pragmas: CONNECTION_PRAGMAS, lock: this.writeLock });
     const access: SqliteWriteAccess = {
       exclusive: (body) => this.writeLock.exclusive(body),
       appendChained: (collection, table, docs, after) => this.appendWriter.append(collection, table, docs, after),

@@ -6,11 +6,17 @@
  * between the writer's transactions. With this lock a main-thread write waits at most for the one
  * transaction the writer is running, and the writer starts no new one while the main thread waits.
  *
- * Layout (an Int32Array over a SharedArrayBuffer): [0] 0 free / 1 held, [1] main-thread waiters.
- * appendWorker.mjs implements the writer's side of the same protocol.
+ * Layout (an Int32Array over a SharedArrayBuffer): [0] who holds it (0 nobody, 1 the main thread,
+ * 2 the writer), [1] main-thread waiters. appendWorker.mjs implements the writer's side.
+ * A writer thread that dies holding the lock has it released by its owner (releaseAbandoned); and a
+ * main-thread write never waits longer than SQLite's own busy timeout: it fails instead.
  */
-const HELD = 0;
+import { StoreError } from '../port';
+
+const HOLDER = 0;
 const WAITING = 1;
+const MAIN = 1;
+const WRITER = 2;
 /** A bounded wait per round, so a lost wake-up can only delay, never hang. */
 const WAIT_MS = 20;
 
@@ -18,6 +24,9 @@ export class WriteLock {
   readonly buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   private readonly state = new Int32Array(this.buffer);
   private depth = 0;
+
+  /** `timeoutMs`: the longest a main-thread write waits (the connections' busy_timeout). */
+  constructor(private readonly timeoutMs: number) {}
 
   /** Runs `body` holding the lock (re-entrant on the main thread); blocks while the writer commits. */
   exclusive<R>(body: () => R): R {
@@ -31,10 +40,21 @@ export class WriteLock {
     }
   }
 
+  /** Called once the writer thread has ended: a lock it still held is free again. */
+  releaseAbandoned(): void {
+    if (Atomics.compareExchange(this.state, HOLDER, WRITER, 0) === WRITER) Atomics.notify(this.state, HOLDER);
+  }
+
   private acquire(): void {
+    const deadline = Date.now() + this.timeoutMs;
     Atomics.add(this.state, WAITING, 1);
     try {
-      while (Atomics.compareExchange(this.state, HELD, 0, 1) !== 0) Atomics.wait(this.state, HELD, 1, WAIT_MS);
+      for (;;) {
+        const holder = Atomics.compareExchange(this.state, HOLDER, 0, MAIN);
+        if (holder === 0) return;
+        if (Date.now() >= deadline) throw new StoreError('embedded store: busy (the append writer held the write lock too long); nothing was written');
+        Atomics.wait(this.state, HOLDER, holder, WAIT_MS);
+      }
     } finally {
       Atomics.sub(this.state, WAITING, 1);
       Atomics.notify(this.state, WAITING);
@@ -42,7 +62,7 @@ export class WriteLock {
   }
 
   private release(): void {
-    Atomics.store(this.state, HELD, 0);
-    Atomics.notify(this.state, HELD);
+    Atomics.store(this.state, HOLDER, 0);
+    Atomics.notify(this.state, HOLDER);
   }
 }
