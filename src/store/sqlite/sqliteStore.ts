@@ -33,7 +33,20 @@ const MAX_CACHED_STATEMENTS = 500;
 /** Every connection on the database file runs with these (the main one and the append writer's). */
 const BUSY_TIMEOUT_MS = 10_000;
 const CONNECTION_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', `busy_timeout = ${BUSY_TIMEOUT_MS}`] as const;
+/**
+ * The append writer's own: a page cache that holds the audit table's and its subject index's hot
+ * pages (an event's subject ids land on as many index pages), and temporary b-trees in memory.
+ */
+const WRITER_PRAGMAS = ['cache_size = -32768', 'temp_store = MEMORY'] as const;
 const CHECK_MMAP_BYTES = 16 * 2 ** 30;
+/**
+ * The main connection reads the first 256 MiB of the file through a memory map. In WAL mode a
+ * connection drops its whole page cache when another connection (the append writer) has committed
+ * since its last read; re-reading through the map costs no system call or copy, where read() would
+ * cost both for every page a request touches again. Bounded, so resident memory grows by at most this
+ * much (file-backed pages, which the kernel can reclaim).
+ */
+const MAIN_MMAP_BYTES = 256 * 2 ** 20;
 
 function regexpFunction(): (pattern: string, flags: string, value: unknown) => number {
   const compiled = new Map<string, RegExp>();
@@ -56,6 +69,7 @@ function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
     db = new Database(path, { fileMustExist: existing });
     for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
     db.pragma(`cache_size = -${cacheMiB * 1024}`);
+    db.pragma(`mmap_size = ${MAIN_MMAP_BYTES}`);
     db.pragma('temp_store = MEMORY');
     if (existing) {
       const version = db.pragma('user_version', { simple: true }) as number;
@@ -64,7 +78,7 @@ function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
       // Memory-mapped for the check only (twice as fast on a large file), then unmapped.
       db.pragma(`mmap_size = ${CHECK_MMAP_BYTES}`);
       const problems = db.pragma('quick_check(3)', { simple: false }) as { quick_check: string }[];
-      db.pragma('mmap_size = 0');
+      db.pragma(`mmap_size = ${MAIN_MMAP_BYTES}`);
       if (problems.length !== 1 || problems[0]!.quick_check !== 'ok') {
         throw new UnreadableDataError(path, `is damaged (${problems.map((row) => row.quick_check).join('; ').slice(0, 300)})`);
       }
@@ -92,7 +106,7 @@ export class SqliteStore implements Store {
 
   private constructor(private readonly db: Db, readonly databasePath: string) {
     const prepare = (sql: string) => this.prepare(sql);
-    this.appendWriter = new AppendWriter({ databasePath, pragmas: CONNECTION_PRAGMAS, lock: this.writeLock });
+    this.appendWriter = new AppendWriter({ databasePath, pragmas: [...CONNECTION_PRAGMAS, ...WRITER_PRAGMAS], lock: this.writeLock });
     const access: SqliteWriteAccess = {
       exclusive: (body) => this.writeLock.exclusive(body),
       appendChained: (collection, table, docs, after) => this.appendWriter.append(collection, table, docs, after),
