@@ -28,6 +28,12 @@ const MULTIKEY: Readonly<Partial<Record<CollectionName, readonly string[]>>> = {
   audit: ['subjectIds'],
 };
 
+/**
+ * Append-only, hash-chained collections whose appends the append writer commits on its own thread
+ * (appendWriter.ts): the audit trail, written before every reply.
+ */
+export const OFF_THREAD_APPENDS: ReadonlySet<CollectionName> = new Set(['audit']);
+
 const CONSENT_PURPOSES = PURPOSES.filter((purpose) => PURPOSE_REGISTRY[purpose].consent !== 'NONE');
 
 /**

@@ -14,10 +14,19 @@ import { filterSql } from './filterSql';
 import { newRowVersion, type ParsedRows } from './parsedRows';
 import { pipelineSql } from './pipelineSql';
 import { applyProjection } from './projection';
-import { coveringIndexOf, layoutOf, type CollectionLayout, type CoveringIndex } from './schema';
+import type { ChainLink } from '../chainedAppend';
+import { coveringIndexOf, layoutOf, OFF_THREAD_APPENDS, type CollectionLayout, type CoveringIndex } from './schema';
 import { isPlainObject, jsonPath, Params } from './sqlText';
 
 type Row = { rid: number; doc: string };
+
+/** How a collection writes besides its own connection (the store provides it: writeLock.ts, appendWriter.ts). */
+export interface SqliteWriteAccess {
+  /** Runs a main-thread write transaction holding the lock shared with the append writer. */
+  exclusive<R>(body: () => R): R;
+  /** Commits a chained append on the append writer's thread; resolves once fsync'd. */
+  appendChained(collection: string, table: string, docs: { id: string; json: string }[], after: ChainLink | null): Promise<void>;
+}
 
 /** Turns a SQLite failure into a StoreError naming the collection and operation, never a value. */
 export function storeFailure(collection: string, operation: string, error: unknown): StoreError {
@@ -52,15 +61,34 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   private readonly layout: CollectionLayout;
   private readonly covering: CoveringIndex | undefined;
 
+  /**
+   * Only on the collections in OFF_THREAD_APPENDS: ordered, conditional appends (chainedAppend.ts),
+   * checked here and committed by the append writer, off the event loop.
+   */
+  readonly insertChained?: (docs: T[], after: ChainLink | null) => Promise<void>;
+
   constructor(
     readonly name: CollectionName,
     private readonly db: Database,
     private readonly prepare: (sql: string) => Statement,
+    private readonly access: SqliteWriteAccess,
     /** Reuses parsed documents of rows not written since (parsedRows.ts); hot collections only. */
     private readonly parsedRows?: ParsedRows,
   ) {
     this.layout = layoutOf(name);
     this.covering = coveringIndexOf(name);
+    if (OFF_THREAD_APPENDS.has(name)) this.insertChained = (docs, after) => this.appendOffThread(docs, after);
+  }
+
+  private async appendOffThread(docs: T[], after: ChainLink | null): Promise<void> {
+    if (docs.length === 0) return;
+    const rows = this.run('insertChained', () => docs.map((doc) => ({ id: doc._id, json: this.checkDocument(doc) })));
+    await this.access.appendChained(this.name, this.layout.table, rows, after);
+  }
+
+  /** A write transaction on the main connection, holding the lock shared with the append writer. */
+  private write<R>(operation: string, body: () => R): R {
+    return this.run(operation, () => this.access.exclusive(body));
   }
 
   private run<R>(operation: string, body: () => R): R {
@@ -182,7 +210,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
 
   async insertMany(docs: T[]): Promise<void> {
     if (docs.length === 0) return;
-    this.run('insertMany', () => this.db.transaction(() => {
+    this.write('insertMany', () => this.db.transaction(() => {
       for (const doc of docs) this.insertRow(doc);
     }).immediate());
   }
@@ -226,7 +254,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
-    return this.run('updateOne', () => this.db.transaction((): UpdateResult => {
+    return this.write('updateOne', () => this.db.transaction((): UpdateResult => {
       const rows = this.rows(filter, { limit: 1 });
       if (rows.length === 0) {
         if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
@@ -239,14 +267,14 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   async updateMany(filter: Filter, update: Update): Promise<UpdateResult> {
-    return this.run('updateMany', () => this.db.transaction((): UpdateResult => {
+    return this.write('updateMany', () => this.db.transaction((): UpdateResult => {
       const rows = this.rows(filter);
       return { matchedCount: rows.length, modifiedCount: this.updateRows(rows, update), upsertedId: null };
     }).immediate());
   }
 
   async replaceOne(filter: Filter, doc: T, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
-    return this.run('replaceOne', () => this.db.transaction((): UpdateResult => {
+    return this.write('replaceOne', () => this.db.transaction((): UpdateResult => {
       const [row] = this.rows(filter, { limit: 1 });
       if (row === undefined) {
         if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
@@ -260,7 +288,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   async deleteOne(filter: Filter): Promise<{ deletedCount: number }> {
-    return this.run('deleteOne', () => this.db.transaction(() => {
+    return this.write('deleteOne', () => this.db.transaction(() => {
       const params = new Params();
       const sql = `DELETE FROM ${this.layout.table} WHERE rid = (SELECT t.rid FROM ${this.layout.table} AS t WHERE ${this.where(filter, params)} ORDER BY t.id LIMIT 1)`;
       const deleted = this.prepare(sql).run(params.values).changes;
@@ -270,7 +298,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   async deleteMany(filter: Filter): Promise<{ deletedCount: number }> {
-    return this.run('deleteMany', () => this.db.transaction(() => {
+    return this.write('deleteMany', () => this.db.transaction(() => {
       const params = new Params();
       const sql = `DELETE FROM ${this.layout.table} WHERE rid IN (SELECT t.rid FROM ${this.layout.table} AS t WHERE ${this.where(filter, params)})`;
       const deleted = this.prepare(sql).run(params.values).changes;
