@@ -21,10 +21,17 @@ export type RequestDecision =
   /** Clear only for the caller's own record. */
   | { kind: 'own-record'; callerSub: string; strategy: Redaction };
 
-const ALLOW: Decision = { kind: 'allow' };
+const ALLOW: Decision = Object.freeze({ kind: 'allow' });
+
+/** Every redaction decision, built once and shared (frozen): decideForSubject runs per value read. */
+const REDACTIONS = new Map<Redaction, Map<RedactionReason, Decision>>();
 
 function redact(strategy: Redaction, reason: RedactionReason): Decision {
-  return { kind: 'redact', strategy, reason };
+  let byReason = REDACTIONS.get(strategy);
+  if (byReason === undefined) REDACTIONS.set(strategy, byReason = new Map());
+  let decision = byReason.get(reason);
+  if (decision === undefined) byReason.set(reason, decision = Object.freeze({ kind: 'redact', strategy, reason }));
+  return decision;
 }
 
 /** Redact with NULL when in doubt: the safest strategy, used when the policy itself is broken. */
