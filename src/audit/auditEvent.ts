@@ -57,14 +57,16 @@ export function hashAuditEvent(event: Omit<AuditEventDocument, 'hash'> & { hash?
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Plain JSON (drops undefined, turns Dates into strings) so that what is hashed is what is stored. */
-export function toPlainJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** Links a draft onto the chain after `previous` (null: the chain is empty). */
+/**
+ * Links a draft onto the chain after `previous` (null: the chain is empty). The event is serialized
+ * once, canonically; the stored event is that text parsed back (so what is hashed is exactly what is
+ * stored: no undefined, Dates as strings), and its hash is the SHA-256 of that same text.
+ */
 export function chainEvent(draft: AuditEventDraft, previous: { seq: number; hash: string } | null): AuditEventDocument {
   const seq = (previous?.seq ?? 0) + 1;
-  const unhashed = toPlainJson({ ...draft, _id: auditIdOf(seq), seq, prevHash: previous?.hash ?? GENESIS_HASH });
-  return { ...unhashed, hash: hashAuditEvent(unhashed) };
+  const canonical = stringify({ ...draft, _id: auditIdOf(seq), seq, prevHash: previous?.hash ?? GENESIS_HASH });
+  if (canonical === undefined) throw new Error('audit event is not serializable');
+  const stored = JSON.parse(canonical) as AuditEventDocument;
+  stored.hash = createHash('sha256').update(canonical).digest('hex');
+  return stored;
 }

@@ -132,17 +132,21 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   /**
-   * A find through the parsed-row cache, in one read transaction: which rows, in order, with their
-   * versions (from an index alone where one covers the condition); then the documents of only the
-   * rows the cache does not hold at that version.
+   * A find through the parsed-row cache: which rows, in order, with their versions (from an index
+   * alone where one covers the condition). When the cache holds every one at its version, that one
+   * statement is the answer. Otherwise the rows are listed again and only the missing documents
+   * read, both in one read transaction, so membership and documents come from one snapshot.
    */
   private findCached(rows: ParsedRows, filter: Filter, options: FindOptions): T[] {
-    return this.db.transaction((): T[] => {
-      const { sql, params } = this.select(filter, options, 't.rid AS rid, t.ver AS ver');
-      const found = this.prepare(sql).all(params.values) as { rid: number; ver: number }[];
+    const { sql, params } = this.select(filter, options, 't.rid AS rid, t.ver AS ver');
+    const list = () => this.prepare(sql).all(params.values) as { rid: number; ver: number }[];
+    const cached = list().map((row) => rows.cached<T>(row.rid, row.ver));
+    if (!cached.includes(undefined)) return cached as T[];
+    this.readSnapshot ??= this.db.transaction((read: () => T[]) => read());
+    return this.readSnapshot(() => {
+      const found = list();
       const docs = found.map((row) => rows.cached<T>(row.rid, row.ver));
       const missing = found.filter((_row, index) => docs[index] === undefined).map((row) => row.rid);
-      if (missing.length === 0) return docs as T[];
       const texts = new Map<number, string>();
       const fetch = this.prepare(`SELECT t.rid AS rid, json(t.doc) AS doc FROM ${this.layout.table} AS t WHERE t.rid IN (SELECT value FROM json_each(?))`);
       for (const row of fetch.all(JSON.stringify(missing)) as Row[]) texts.set(row.rid, row.doc);
@@ -153,8 +157,11 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
         docs[index] = rows.parse<T>(row.rid, row.ver, text);
       });
       return docs as T[];
-    })();
+    });
   }
+
+  /** A read transaction (made once: better-sqlite3 transaction functions are meant to be reused). */
+  private readSnapshot: ((read: () => T[]) => T[]) | undefined;
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     return this.run('find', () => {
