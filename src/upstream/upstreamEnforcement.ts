@@ -8,12 +8,12 @@
  *   when the request-level decision actually depends on consent.
  * Fields without @pii keep their resolver (no wrapper, no cost).
  */
-import { defaultMergedResolver } from '@graphql-tools/delegate';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../admission/context';
 import { wrapPiiResolver } from '../enforcement/fieldEnforcement';
 import type { FieldPolicy, Policy } from '../policy/types';
+import { answerOrUnplacedError, responseKeyResolver } from './answerResolvers';
 import { subjectIdFrom, type SubjectConsentCache, type SubjectConsents } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
@@ -66,7 +66,7 @@ function dependsOnConsent(policy: Policy, context: GatewayContext): boolean {
  */
 function prefetchSubjectConsents(resolve: GraphQLFieldResolver<unknown, GatewayContext>, policy: Policy, cache: SubjectConsentCache): GraphQLFieldResolver<unknown, GatewayContext> {
   return async (source, args, context, info) => {
-    const answer: unknown = await resolve(source, args, context, info);
+    const answer: unknown = answerOrUnplacedError(await resolve(source, args, context, info));
     if (dependsOnConsent(policy, context)) {
       // A failure here only means the values load one by one (and fail closed there).
       await cache.prefetch(context.loaders, answer).catch(() => undefined);
@@ -76,20 +76,23 @@ function prefetchSubjectConsents(resolve: GraphQLFieldResolver<unknown, GatewayC
 }
 
 /**
- * A new schema whose @pii fields are enforced per subject, and whose `upstreamOperations` (root
- * coordinates) prefetch consent; the input schema is untouched.
+ * A new schema whose @pii fields are enforced per subject, whose `upstreamOperations` (root
+ * coordinates) prefetch consent, and whose fields of `upstreamTypes` read the upstream answer by
+ * response key (answerResolvers.ts); the input schema is untouched.
  */
-export function enforceUpstreamFieldPolicies(schema: GraphQLSchema, policy: Policy, cache: SubjectConsentCache, upstreamOperations: ReadonlySet<string>): GraphQLSchema {
+export function enforceUpstreamFieldPolicies(
+  schema: GraphQLSchema, policy: Policy, cache: SubjectConsentCache, upstreamOperations: ReadonlySet<string>, upstreamTypes: ReadonlySet<string>,
+): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.ROOT_FIELD]: (fieldConfig, fieldName, typeName) => {
       if (!upstreamOperations.has(`${typeName}.${fieldName}`) || fieldConfig.resolve === undefined) return fieldConfig;
       return { ...fieldConfig, resolve: prefetchSubjectConsents(fieldConfig.resolve as GraphQLFieldResolver<unknown, GatewayContext>, policy, cache) };
     },
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      if (!upstreamTypes.has(typeName)) return fieldConfig;
       const field = policy.fields.get(`${typeName}.${fieldName}`);
-      if (field === undefined) return fieldConfig;
-      const resolve = (fieldConfig.resolve ?? defaultMergedResolver) as GraphQLFieldResolver<unknown, GatewayContext>;
-      return { ...fieldConfig, resolve: wrapUpstreamPiiResolver(field, resolve, cache) };
+      const read = responseKeyResolver as GraphQLFieldResolver<unknown, GatewayContext>;
+      return { ...fieldConfig, resolve: field === undefined ? read : wrapUpstreamPiiResolver(field, read, cache) };
     },
   });
 }
