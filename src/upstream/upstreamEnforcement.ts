@@ -6,7 +6,8 @@
  *   a reserved response key (subjectKeyTransform.ts), whether or not the client selected it;
  * - consent comes from the gateway's own consent store, loaded in one batch per request and only
  *   when the request-level decision actually depends on consent.
- * Fields without @pii keep their resolver (no wrapper, no cost).
+ * Every field of an upstream type reads the delegated answer by response key (answerResolvers.ts);
+ * only the @pii ones carry the wrapper on top.
  */
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
