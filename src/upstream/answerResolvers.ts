@@ -7,10 +7,9 @@
  *
  * Upstream errors stay where they happened: delegation puts each (already masked, see
  * upstreamExecutor.ts) at its path in the answer, and graphql-js raises an Error value it finds there
- * at that path. An error the answer has no place for (no path, or a path into nothing) fails the root
- * field rather than disappearing.
+ * at that path. An error the answer has no place for (no path, or a path into nothing) already made
+ * the executor drop the answer, so the root field fails rather than the error disappearing.
  */
-import { getUnpathedErrors, isExternalObject } from '@graphql-tools/delegate';
 import type { GraphQLFieldResolver } from 'graphql';
 
 /** The value of this field in the upstream answer: `parent[alias ?? name]`. */
@@ -18,16 +17,3 @@ export const responseKeyResolver: GraphQLFieldResolver<unknown, unknown> = (pare
   const alias = info.fieldNodes[0]!.alias;
   return (parent as Record<string, unknown>)[alias === undefined ? info.fieldName : alias.value];
 };
-
-function unplacedError(value: unknown): Error | undefined {
-  const record = Array.isArray(value) ? value.find((item) => item !== null && typeof item === 'object') : value;
-  if (record === null || typeof record !== 'object' || !isExternalObject(record)) return undefined;
-  return getUnpathedErrors(record)[0];
-}
-
-/** The root answer, or the first upstream error that has no path inside it (thrown: the root field fails closed). */
-export function answerOrUnplacedError<T>(answer: T): T {
-  const error = unplacedError(answer);
-  if (error !== undefined) throw error;
-  return answer;
-}

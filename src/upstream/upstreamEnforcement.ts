@@ -14,7 +14,7 @@ import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../admission/context';
 import { wrapPiiResolver } from '../enforcement/fieldEnforcement';
 import type { FieldPolicy, Policy } from '../policy/types';
-import { answerOrUnplacedError, responseKeyResolver } from './answerResolvers';
+import { responseKeyResolver } from './answerResolvers';
 import { subjectIdFrom, type SubjectConsentCache, type SubjectConsents } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
@@ -67,7 +67,7 @@ function dependsOnConsent(policy: Policy, context: GatewayContext): boolean {
  */
 function prefetchSubjectConsents(resolve: GraphQLFieldResolver<unknown, GatewayContext>, policy: Policy, cache: SubjectConsentCache): GraphQLFieldResolver<unknown, GatewayContext> {
   return async (source, args, context, info) => {
-    const answer: unknown = answerOrUnplacedError(await resolve(source, args, context, info));
+    const answer: unknown = await resolve(source, args, context, info);
     if (dependsOnConsent(policy, context)) {
       // A failure here only means the values load one by one (and fail closed there).
       await cache.prefetch(context.loaders, answer).catch(() => undefined);

@@ -134,6 +134,15 @@ describe('gateway mode: what the upstream receives and returns', () => {
     expect(JSON.stringify(body)).not.toContain('Example Street');
   });
 
+  it('an upstream error with no place in the answer fails its root field instead of disappearing', async () => {
+    const response = await gw.gql('{ customers(first: 2, country: "__pathless__") { id email } }', { token: tokens.marketer, purpose: 'MARKETING' });
+    expect(response.body).toEqual({
+      data: null,
+      errors: [{ message: 'Internal server error', path: ['customers'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
+    expect(JSON.stringify(response.body)).not.toContain(first!.email);
+  });
+
   it('configured headers are added, allowed ones forwarded, the caller\'s token never', async () => {
     await gw.gql('{ customers(first: 1) { id } }', { token: tokens.marketer, purpose: 'MARKETING', headers: { 'accept-language': 'de-DE', 'x-other': 'nope' } });
     const [operation] = await gw.upstream.received();
