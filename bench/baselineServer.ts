@@ -1,7 +1,7 @@
 /**
  * The gateway with its privacy layers off, assembled here from the gateway's own modules (the product
  * has no switch for this): the same Fastify app shape, Apollo Server, SDL, resolvers, loaders, token
- * verification, purpose header, query limits and metrics, over the same store engine — but
+ * verification, purpose header, query limits, metrics and executor, over the same store engine — but
  *   - no encryption at rest (its store is seeded in clear),
  *   - no per-role visible schema (one schema for everyone),
  *   - no shield gate and no @pii field wrappers (resolvers run bare),
@@ -15,7 +15,8 @@ import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config/config';
 import { createContext, type GatewayContext, type GatewayServices } from '../src/admission/context';
-import { secretKey } from '../src/auth/tokens';
+import { importTokenKey } from '../src/auth/tokens';
+import { TokenVerifier } from '../src/auth/tokenVerifier';
 import { createPseudonymizer } from '../src/enforcement/redaction';
 import { metricsPlugin } from '../src/metrics/metricsPlugin';
 import { createGatewayMetrics } from '../src/metrics/gatewayMetrics';
@@ -27,16 +28,20 @@ import { buildManifest } from '../src/privacy/manifest';
 import { buildAnnotatedSchema } from '../src/server/buildSchema';
 import type { Store } from '../src/store/port';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from '../src/admission/queryLimits';
+import { executionFor } from '../src/execution/apolloExecution';
+import { createExecutionMetrics } from '../src/execution/executionMetrics';
 
 const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(',') : value);
 
 export async function createBareGateway(config: Config, store: Store, logger: Logger) {
   const schema = buildAnnotatedSchema();
   const policy = compilePolicy(schema);
+  const jwtKey = await importTokenKey(config.jwtSecret);
   const services: GatewayServices = {
     config, store, logger, policy,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
-    jwtKey: secretKey(config.jwtSecret),
+    jwtKey,
+    tokens: new TokenVerifier(jwtKey),
     // The bare gateway audits nothing; the log exists because the services shape carries one.
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),
@@ -46,7 +51,8 @@ export async function createBareGateway(config: Config, store: Store, logger: Lo
   };
   const app = Fastify({ logger: false, bodyLimit: config.bodyLimitBytes });
   const apollo = new ApolloServer<GatewayContext>({
-    schema,
+    // The executor is not a privacy layer: the same one as the gateway's (GRAPHQL_EXECUTOR applies to both).
+    ...executionFor(schema, { config: config.execution, metrics: createExecutionMetrics(services.metrics.registry), logger, upstream: false }),
     plugins: [
       fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(),
       queryCostPlugin(config.queryLimits, config.maxPageSize), metricsPlugin(services),

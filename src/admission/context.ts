@@ -10,7 +10,8 @@ import type { Config } from '../config/config';
 import type { AuditLog } from '../audit/auditLog';
 import type { PrivacyManifest } from '../privacy/manifest';
 import type { GatewayMetrics } from '../metrics/gatewayMetrics';
-import { verifyToken, type TokenClaims } from '../auth/tokens';
+import type { TokenVerifier } from '../auth/tokenVerifier';
+import type { TokenClaims, TokenKey } from '../auth/tokens';
 import { RequestAudit } from '../audit/requestAudit';
 import { createCustomerRecords, type CustomerRecords } from '../enforcement/customerRecords';
 import { PrivacyRecorder } from '../enforcement/privacyRecorder';
@@ -29,7 +30,9 @@ export interface GatewayServices {
   policy: Policy;
   logger: Logger;
   pseudonymize: Pseudonymizer;
-  jwtKey: Uint8Array;
+  jwtKey: TokenKey;
+  /** Verifies bearer tokens with jwtKey, remembering verified ones (auth/tokenVerifier.ts). */
+  tokens: TokenVerifier;
   /** The audit trail's one append queue in this gateway (every class's server appends through it). */
   auditLog: AuditLog;
   /** This gateway's Prometheus registry and instruments. */
@@ -105,7 +108,7 @@ export interface Authenticated {
 export async function authenticate(services: GatewayServices, authorization: string | undefined): Promise<Authenticated> {
   const loaders = createLoaders(services.store);
   const token = bearer(authorization);
-  const caller = token === null ? null : await callerFromClaims(await verifyToken(token, services.jwtKey), loaders);
+  const caller = token === null ? null : await callerFromClaims(await services.tokens.verify(token), loaders);
   return { caller, loaders };
 }
 

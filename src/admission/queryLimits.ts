@@ -13,7 +13,8 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import type { GraphQLArmorRejectCallback } from '@escape.tech/graphql-armor-types';
-import { getNullableType, getVariableValues, isListType, type ParseOptions, type ValidationRule } from 'graphql';
+import { getNullableType, getVariableValues, isListType, type DocumentNode, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { QueryLimitsConfig } from '../config/config';
 import type { GatewayContext } from './context';
@@ -66,23 +67,66 @@ export function listAwareEstimator(limits: QueryLimitsConfig, maxPageSize: numbe
   };
 }
 
+/** Variables longer than this (as JSON) are not used as a cache key: their cost is computed every time. */
+const MAX_CACHED_VARIABLES_JSON = 1024;
+/** Distinct variable sets remembered per document. */
+const COSTS_PER_DOCUMENT = 64;
+
+/**
+ * The cost of each operation of a document, remembered per variable set: Apollo hands out the same
+ * parsed document for the same query text (per caller class, each with its own schema), and the cost
+ * is a pure function of schema, document, operation name and variables. An out-of-range `first` throws
+ * and is never cached.
+ */
+class CostCache {
+  private readonly byDocument = new WeakMap<DocumentNode, LRUCache<string, number>>();
+
+  key(operationName: string | undefined, variables: Record<string, unknown>): string | undefined {
+    const json = JSON.stringify(variables);
+    return json.length > MAX_CACHED_VARIABLES_JSON ? undefined : `${operationName ?? ''}\u0000${json}`;
+  }
+
+  get(document: DocumentNode, key: string): number | undefined {
+    return this.byDocument.get(document)?.get(key);
+  }
+
+  set(document: DocumentNode, key: string, cost: number): void {
+    let costs = this.byDocument.get(document);
+    if (costs === undefined) {
+      costs = new LRUCache<string, number>({ max: COSTS_PER_DOCUMENT });
+      this.byDocument.set(document, costs);
+    }
+    costs.set(key, cost);
+  }
+}
+
 /** Apollo plugin: computes the cost once the operation is known and refuses it above the limit. */
 export function queryCostPlugin(limits: QueryLimitsConfig, maxPageSize: number): ApolloServerPlugin<GatewayContext> {
   const estimators = [listAwareEstimator(limits, maxPageSize)];
+  const costs = new CostCache();
+  const compute = (schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number => {
+    try {
+      return getComplexity({ schema, query: document, variables, operationName, estimators });
+    } catch (error) {
+      if (error instanceof GatewayError) throw error;
+      // Fail closed: a query whose cost cannot be computed does not run.
+      throw new QueryTooComplexError('Query cost could not be computed');
+    }
+  };
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (operation === undefined) return;
-          // Variables that do not coerce are reported by execution, before any resolver runs.
-          if (getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}).errors) return;
-          let cost: number;
-          try {
-            cost = getComplexity({ schema, query: document, variables: request.variables ?? {}, operationName: request.operationName ?? undefined, estimators });
-          } catch (error) {
-            if (error instanceof GatewayError) throw error;
-            // Fail closed: a query whose cost cannot be computed does not run.
-            throw new QueryTooComplexError('Query cost could not be computed');
+          const variables = request.variables ?? {};
+          const operationName = request.operationName ?? undefined;
+          const key = costs.key(operationName, variables);
+          let cost = key === undefined ? undefined : costs.get(document, key);
+          if (cost === undefined) {
+            // Variables that do not coerce are reported by execution, before any resolver runs.
+            if (getVariableValues(schema, operation.variableDefinitions ?? [], variables).errors) return;
+            cost = compute(schema, document, operationName, variables);
+            if (key !== undefined) costs.set(document, key, cost);
           }
           if (cost > limits.maxCost) throw new QueryTooComplexError(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`);
         },

@@ -47,6 +47,8 @@ export interface Config {
   /** Fastify connection and request timeouts in ms: a slow or stalled client is cut off after this. */
   requestTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How GraphQL operations are executed (docs/execution.md). */
+  execution: ExecutionConfig;
   /** Development secrets were substituted; logged once at start. */
   warnings: string[];
 }
@@ -81,6 +83,26 @@ export interface EncryptionConfig {
   cacheSubjects: number;
   /** DECRYPTION_CACHE_TTL_SECONDS (default 600): how long a subject stays cached (bounds staleness after an erasure by another process). */
   cacheTtlSeconds: number;
+}
+
+/** The executor (docs/execution.md). */
+export interface ExecutionConfig {
+  /** GRAPHQL_EXECUTOR (default `compiled`): `compiled` runs operations through graphql-jit plans; `graphql-js` runs every operation with graphql-js `execute`. */
+  executor: 'compiled' | 'graphql-js';
+  /** EXECUTION_PLAN_CACHE_SIZE (default 200): execution plans kept per visibility class, least recently used dropped first (a compiled page query holds ~100 KB). */
+  planCacheSize: number;
+  /** EXECUTION_COMPILE_AFTER (default 2): runs of a document before it is compiled; until then graphql-js runs it (1 compiles on first sight). */
+  compileAfter: number;
+}
+
+function executionConfig(env: Env): ExecutionConfig {
+  const executor = (env.GRAPHQL_EXECUTOR ?? 'compiled').trim();
+  if (executor !== 'compiled' && executor !== 'graphql-js') throw new ConfigError(`GRAPHQL_EXECUTOR must be compiled or graphql-js, got "${env.GRAPHQL_EXECUTOR}"`);
+  return {
+    executor,
+    planCacheSize: integer(env, 'EXECUTION_PLAN_CACHE_SIZE', 200, 1, 100_000),
+    compileAfter: integer(env, 'EXECUTION_COMPILE_AFTER', 2, 1, 1000),
+  };
 }
 
 export class ConfigError extends Error {
@@ -195,6 +217,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
     logLevel: logLevel as Config['logLevel'],
+    execution: executionConfig(env),
     warnings,
   };
 }

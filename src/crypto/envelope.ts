@@ -81,6 +81,9 @@ function fieldAad(place: FieldPlace, keyVersion: number): string {
   return `pg-field|${place.collection}|${place.subjectId}|${place.field}|${keyVersion}`;
 }
 
+/** Key versions are small counters; anything larger is not a value this module wrote. */
+const MAX_KEY_VERSION = 1_000_000;
+
 export function isEncryptedValue(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(ENCRYPTED_PREFIX);
 }
@@ -91,12 +94,18 @@ export function encryptValue(dataKey: AesKey, keyVersion: number, place: FieldPl
   return `${ENCRYPTED_PREFIX}${keyVersion}:${encodeSealed(sealed)}`;
 }
 
-/** The key version an encrypted value names (to pick the subject's data key), or throws. */
+/** The key version an encrypted value names (to pick the subject's data key), or throws. Read in place: it runs for every stored value read. */
 export function keyVersionOf(stored: string): number {
   if (!stored.startsWith(ENCRYPTED_PREFIX)) throw new DecryptionError('not an encrypted value');
-  const rest = stored.slice(ENCRYPTED_PREFIX.length);
-  const version = Number(rest.slice(0, rest.indexOf(':')));
-  if (!Number.isSafeInteger(version) || version < 1) throw new DecryptionError('malformed ciphertext');
+  let version = 0;
+  let at = ENCRYPTED_PREFIX.length;
+  for (; at < stored.length; at += 1) {
+    const code = stored.charCodeAt(at);
+    if (code === 0x3a) break; // ':'
+    if (code < 0x30 || code > 0x39 || version > MAX_KEY_VERSION) throw new DecryptionError('malformed ciphertext');
+    version = version * 10 + (code - 0x30);
+  }
+  if (at === stored.length || version < 1 || version > MAX_KEY_VERSION) throw new DecryptionError('malformed ciphertext');
   return version;
 }
 

@@ -41,15 +41,26 @@ class DocumentConsent implements SubjectConsent {
   }
 }
 
+/**
+ * One view per stored consents object, reused by every field and request that reads it (the store
+ * hands out the same frozen consents while the record is unchanged): no allocation per value.
+ */
+const consentViews = new WeakMap<StoredConsents, DocumentConsent>();
+
 /** A document loaded without consents yields undefined (fail closed). */
 function consentOf(parent: SubjectDocument): SubjectConsent | undefined {
   const consents = parent.consents;
-  return consents === null || typeof consents !== 'object' ? undefined : new DocumentConsent(consents);
+  if (consents === null || typeof consents !== 'object') return undefined;
+  let view = consentViews.get(consents);
+  if (view === undefined) consentViews.set(consents, view = new DocumentConsent(consents));
+  return view;
 }
 
 function decideValue(field: FieldPolicy, parent: SubjectDocument, context: EnforcementContext): Decision {
   try {
-    return decideForSubject(context.privacy.requestDecision(field), subjectIdOf(parent), consentOf(parent));
+    const request = context.privacy.requestDecision(field);
+    // Consent is looked up only where the decision depends on it.
+    return decideForSubject(request, subjectIdOf(parent), request.kind === 'consent' ? consentOf(parent) : undefined);
   } catch {
     return POLICY_ERROR_DECISION;
   }

@@ -37,7 +37,16 @@ export class PrivacyRecorder {
 
   recordClear(coordinate: Coordinate, subjectId: string | undefined): void {
     this.clearReads.set(coordinate, (this.clearReads.get(coordinate) ?? 0) + 1);
-    if (subjectId !== undefined) this.subjects.add(subjectId);
+    this.addSubject(subjectId);
+  }
+
+  /** The fields of one record resolve one after another: the same subject is added once, not per field. */
+  private lastSubject: string | undefined;
+
+  private addSubject(subjectId: string | undefined): void {
+    if (subjectId === undefined || subjectId === this.lastSubject) return;
+    this.subjects.add(subjectId);
+    this.lastSubject = subjectId;
   }
 
   recordRedaction(coordinate: Coordinate, subjectId: string | undefined, reason: RedactionReason): void {
@@ -47,7 +56,7 @@ export class PrivacyRecorder {
       this.redactions.set(coordinate, counts);
     }
     counts[reason] += 1;
-    if (subjectId !== undefined) this.subjects.add(subjectId);
+    this.addSubject(subjectId);
   }
 
   recordFailure(failure: Failure): void {

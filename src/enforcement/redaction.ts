@@ -25,9 +25,17 @@ export function maskEmail(value: string): string {
 
 /** `+49 151 234 5612` → `+** *** *** **12`: formatting kept, all digits but the last two hidden. */
 export function maskPhone(value: string): string {
-  const digits = value.replace(/\D/g, '').length;
+  const isDigit = (code: number) => code >= 0x30 && code <= 0x39;
+  let digits = 0;
+  for (let at = 0; at < value.length; at += 1) if (isDigit(value.charCodeAt(at))) digits += 1;
   let seen = 0;
-  return value.replace(/\d/g, (digit) => (++seen > digits - 2 ? digit : '*'));
+  let masked = '';
+  for (let at = 0; at < value.length; at += 1) {
+    const digit = isDigit(value.charCodeAt(at));
+    if (digit) seen += 1;
+    masked += digit && seen <= digits - 2 ? '*' : value[at];
+  }
+  return masked;
 }
 
 /** `Jane Doe` → `J*** D***`. */

@@ -34,13 +34,21 @@ function ruleFor(purpose: Purpose): ModelRule | undefined {
  * Does a subject's consent state allow processing for `purpose`? A missing record follows the legal
  * basis; a recorded state the model does not know is never consent (POLICY_ERROR).
  */
+/** The four verdicts, shared (frozen): one is returned per value read, so none is built per call. */
+const ALLOWED: ConsentVerdict = Object.freeze({ allowed: true });
+const REFUSED = {
+  POLICY_ERROR: Object.freeze({ allowed: false, reason: 'POLICY_ERROR' }),
+  CONSENT_MISSING: Object.freeze({ allowed: false, reason: 'CONSENT_MISSING' }),
+  CONSENT_DENIED: Object.freeze({ allowed: false, reason: 'CONSENT_DENIED' }),
+} as const satisfies Record<string, ConsentVerdict>;
+
 export function consentAllows(purpose: Purpose, status: ConsentStatus | null | undefined): ConsentVerdict {
   const rule = ruleFor(purpose);
-  if (rule === undefined) return { allowed: false, reason: 'POLICY_ERROR' };
+  if (rule === undefined) return REFUSED.POLICY_ERROR;
   // A record without a status carries no choice: it is no record (as `{ path: null }` matches in a store).
-  if (status === undefined || status === null) return rule.missingAllows ? { allowed: true } : { allowed: false, reason: 'CONSENT_MISSING' };
-  if (rule.allows.includes(status)) return { allowed: true };
-  return { allowed: false, reason: (CONSENT_STATUSES as readonly string[]).includes(status) ? 'CONSENT_DENIED' : 'POLICY_ERROR' };
+  if (status === undefined || status === null) return rule.missingAllows ? ALLOWED : REFUSED.CONSENT_MISSING;
+  if (rule.allows.includes(status)) return ALLOWED;
+  return (CONSENT_STATUSES as readonly string[]).includes(status) ? REFUSED.CONSENT_DENIED : REFUSED.POLICY_ERROR;
 }
 
 /**

@@ -10,6 +10,7 @@ import { CATEGORY_REGISTRY } from './categories';
 import { consentAllows } from './consentModel';
 import { PURPOSE_REGISTRY, type Purpose } from './purposes';
 import { ROLE_TABLE } from './roles';
+import { redactStep, type RuleStep } from './ruleSteps';
 import type { Caller, Coordinate, Decision, FieldPolicy, Policy, Redaction, RedactionReason, SubjectConsent } from './types';
 
 /** What remains to check per subject once the request-level facts are known. */
@@ -20,59 +21,100 @@ export type RequestDecision =
   /** Clear only for the caller's own record. */
   | { kind: 'own-record'; callerSub: string; strategy: Redaction };
 
-const ALLOW: Decision = { kind: 'allow' };
+const ALLOW: Decision = Object.freeze({ kind: 'allow' });
+
+/** Every redaction decision, built once and shared (frozen): decideForSubject runs per value read. */
+const REDACTIONS = new Map<Redaction, Map<RedactionReason, Decision>>();
 
 function redact(strategy: Redaction, reason: RedactionReason): Decision {
-  return { kind: 'redact', strategy, reason };
+  let byReason = REDACTIONS.get(strategy);
+  if (byReason === undefined) REDACTIONS.set(strategy, byReason = new Map());
+  let decision = byReason.get(reason);
+  if (decision === undefined) byReason.set(reason, decision = Object.freeze({ kind: 'redact', strategy, reason }));
+  return decision;
 }
 
 /** Redact with NULL when in doubt: the safest strategy, used when the policy itself is broken. */
 export const POLICY_ERROR_DECISION: Decision = redact('NULL', 'POLICY_ERROR');
 
-export function decideForRequest(field: FieldPolicy | undefined, caller: Caller | null, purpose: Purpose | null): RequestDecision {
-  if (field === undefined || caller === null) return { kind: 'final', decision: POLICY_ERROR_DECISION };
+/**
+ * The request-level half of the decision. With `steps`, each rule it applies is recorded there as it
+ * is applied (explain shows them); the hot path passes none and builds no facts.
+ */
+export function decideForRequest(field: FieldPolicy | undefined, caller: Caller | null, purpose: Purpose | null, steps?: RuleStep[]): RequestDecision {
+  if (field === undefined || caller === null) {
+    steps?.push(redactStep('ROLE', 'POLICY_ERROR', 'NULL', { role: caller?.role ?? null }));
+    return { kind: 'final', decision: POLICY_ERROR_DECISION };
+  }
   const role = ROLE_TABLE[caller.role];
-  if (role === undefined) return { kind: 'final', decision: POLICY_ERROR_DECISION };
-  switch (role.clearData) {
+  const roleFacts = steps === undefined ? {} : { role: caller.role, clearData: role?.clearData ?? null, rolePurposes: [...(role?.purposes ?? [])] };
+  switch (role?.clearData) {
     case 'none':
+      steps?.push(redactStep('ROLE', 'ROLE', field.redact, roleFacts));
       return { kind: 'final', decision: redact(field.redact, 'ROLE') };
     case 'own-record':
+      steps?.push({ rule: 'ROLE', outcome: 'PER_SUBJECT', redaction: field.redact, facts: { ...roleFacts, clearFor: 'the caller\'s own record only' } });
       return { kind: 'own-record', callerSub: caller.sub, strategy: field.redact };
     case 'all-under-legal-compliance':
-      if (purpose === 'LEGAL_COMPLIANCE') return { kind: 'final', decision: ALLOW };
-      return perPurpose(field, caller, purpose, field.redact, null);
+      if (purpose === 'LEGAL_COMPLIANCE') {
+        steps?.push({ rule: 'ROLE', outcome: 'CLEAR', facts: { ...roleFacts, requestPurpose: purpose } });
+        return { kind: 'final', decision: ALLOW };
+      }
+      steps?.push({ rule: 'ROLE', outcome: 'NEXT', facts: roleFacts });
+      return perPurpose(field, caller, purpose, false, steps);
     case 'per-purpose':
-      return perPurpose(field, caller, purpose, field.redact, null);
-    case 'pseudonymized-identifiers': {
-      // A direct identifier is a keyed pseudonym where processing is allowed and null where it is not:
-      // a mask of a refused subject would reveal more (initials, digits) than the agreeing subject's pseudonym.
-      const identifier = CATEGORY_REGISTRY[field.category]?.directIdentifier ?? true;
-      return identifier
-        ? perPurpose(field, caller, purpose, 'NULL', redact('PSEUDONYMIZE', 'ROLE'))
-        : perPurpose(field, caller, purpose, field.redact, null);
-    }
-    default: {
-      const unreachable: never = role.clearData;
-      void unreachable;
+      steps?.push({ rule: 'ROLE', outcome: 'NEXT', facts: roleFacts });
+      return perPurpose(field, caller, purpose, false, steps);
+    case 'pseudonymized-identifiers':
+      steps?.push({ rule: 'ROLE', outcome: 'NEXT', facts: roleFacts });
+      return perPurpose(field, caller, purpose, true, steps);
+    default:
+      steps?.push(redactStep('ROLE', 'POLICY_ERROR', 'NULL', roleFacts));
       return { kind: 'final', decision: POLICY_ERROR_DECISION };
-    }
   }
 }
 
 /**
- * Clear (or `thenRedact`) when the purpose is the caller's, the field's and the subject's consent
- * allows it; otherwise `strategy`, the redaction of a refusal.
+ * Clear when the purpose is the caller's and the field's and the subject's consent allows it;
+ * otherwise the field's redaction. Under the identifier rule (analysts), a direct identifier is a
+ * keyed pseudonym where processing is allowed and null where it is not: a mask of a refused subject
+ * would reveal more (initials, digits) than the agreeing subject's pseudonym.
  */
-function perPurpose(field: FieldPolicy, caller: Caller, purpose: Purpose | null, strategy: Redaction, thenRedact: Decision | null): RequestDecision {
+function perPurpose(field: FieldPolicy, caller: Caller, purpose: Purpose | null, identifierRule: boolean, steps: RuleStep[] | undefined): RequestDecision {
+  const directIdentifier = CATEGORY_REGISTRY[field.category]?.directIdentifier ?? true;
+  const pseudonymize = identifierRule && directIdentifier;
+  const refusal: Redaction = pseudonymize ? 'NULL' : field.redact;
+  const facts = steps === undefined ? {} : { requestPurpose: purpose, callerPurposes: [...caller.purposes], fieldPurposes: [...field.purposes] };
   // No purpose, or one the caller is not entitled to: never clear (fail closed).
   if (purpose === null || !caller.purposes.includes(purpose) || !ROLE_TABLE[caller.role].purposes.includes(purpose)) {
-    return { kind: 'final', decision: redact(strategy, 'ROLE') };
+    steps?.push(redactStep('PURPOSE', 'ROLE', refusal, { ...facts, callerMayStateIt: false }));
+    return { kind: 'final', decision: redact(refusal, 'ROLE') };
   }
-  if (!field.purposes.includes(purpose)) return { kind: 'final', decision: redact(strategy, 'PURPOSE') };
+  if (!field.purposes.includes(purpose)) {
+    steps?.push(redactStep('PURPOSE', 'PURPOSE', refusal, { ...facts, callerMayStateIt: true }));
+    return { kind: 'final', decision: redact(refusal, 'PURPOSE') };
+  }
+  steps?.push({ rule: 'PURPOSE', outcome: 'NEXT', facts: { ...facts, callerMayStateIt: true } });
   const registry = PURPOSE_REGISTRY[purpose];
-  if (registry === undefined) return { kind: 'final', decision: POLICY_ERROR_DECISION };
+  if (registry === undefined) {
+    steps?.push(redactStep('CONSENT', 'POLICY_ERROR', 'NULL', { purpose }));
+    return { kind: 'final', decision: POLICY_ERROR_DECISION };
+  }
+  const thenRedact = pseudonymize ? redact('PSEUDONYMIZE', 'ROLE') : null;
+  const consentFacts = steps === undefined ? {} : { purpose, legalBasis: registry.legalBasis, consentModel: registry.consent };
+  if (registry.consent === 'NONE') {
+    steps?.push({ rule: 'CONSENT', outcome: pseudonymize ? 'NEXT' : 'CLEAR', facts: { ...consentFacts, consentNeeded: false } });
+  } else {
+    steps?.push({ rule: 'CONSENT', outcome: 'PER_SUBJECT', redaction: refusal, facts: { ...consentFacts, consentNeeded: true } });
+  }
+  if (identifierRule) {
+    const identifierFacts = { category: field.category, directIdentifier };
+    steps?.push(pseudonymize
+      ? redactStep('DIRECT_IDENTIFIER', 'ROLE', 'PSEUDONYMIZE', identifierFacts)
+      : { rule: 'DIRECT_IDENTIFIER', outcome: 'CLEAR', facts: identifierFacts });
+  }
   if (registry.consent === 'NONE') return { kind: 'final', decision: thenRedact ?? ALLOW };
-  return { kind: 'consent', purpose, strategy, thenRedact };
+  return { kind: 'consent', purpose, strategy: refusal, thenRedact };
 }
 
 /** The one consent model (policy/consentModel.ts), re-exported where the decision is made. */

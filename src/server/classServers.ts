@@ -13,6 +13,8 @@ import { visibleSchemas, type Visibility } from '../gate/visibleSchema';
 import type { UpstreamMode } from '../upstream/upstreamGateway';
 import type { GatewaySchema } from './buildSchema';
 import { gatewayPlugins } from './plugins';
+import { executionFor } from '../execution/apolloExecution';
+import { createExecutionMetrics } from '../execution/executionMetrics';
 
 export async function startClassServers(
   services: GatewayServices, compiled: GatewaySchema, upstream: UpstreamMode | undefined,
@@ -22,10 +24,12 @@ export async function startClassServers(
   const validationRules = limitValidationRules(services.config.queryLimits);
   const costPlugin = queryCostPlugin(services.config.queryLimits, services.config.maxPageSize);
   const servers = new Map<Visibility, ApolloServer<GatewayContext>>();
+  // One executor (and plan cache) per class: a plan never runs over another class's schema.
+  const execution = { config: services.config.execution, metrics: createExecutionMetrics(services.metrics.registry), logger: services.logger, upstream: upstream !== undefined };
   for (const [visibility, visible] of upstream?.visible ?? visibleSchemas(compiled.schema, compiled.policy)) {
     const officer = visibility === 'privacy_officer';
     servers.set(visibility, new ApolloServer<GatewayContext>({
-      schema: visible.schema,
+      ...executionFor(visible.schema, execution),
       plugins: [ApolloServerPluginLandingPageDisabled(), visibilityPlugin(visibility, visible.schema, visible.hidden), costPlugin, ...sharedPlugins],
       validationRules,
       parseOptions: limitParseOptions(services.config.queryLimits),

@@ -21,7 +21,8 @@ import { AuditLog } from '../audit/auditLog';
 import { createGatewayMetrics } from '../metrics/gatewayMetrics';
 import type { Config } from '../config/config';
 import type { GatewayContext, GatewayServices } from '../admission/context';
-import { secretKey } from '../auth/tokens';
+import { importTokenKey } from '../auth/tokens';
+import { TokenVerifier } from '../auth/tokenVerifier';
 import { createPseudonymizer } from '../enforcement/redaction';
 import type { Visibility } from '../gate/visibleSchema';
 import { devToolsEnabled, registerDevTokenRoute } from '../http/devTokens';
@@ -60,10 +61,12 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, logger } = deps;
   const { policy } = deps.compiled;
   const store = storeForTracing(deps.store, () => createFilterScrubber(policy), tracingEnabled());
+  const jwtKey = await importTokenKey(config.jwtSecret);
   const services: GatewayServices = {
     config, store, policy, logger,
     pseudonymize: createPseudonymizer(config.pseudonymKey),
-    jwtKey: secretKey(config.jwtSecret),
+    jwtKey,
+    tokens: new TokenVerifier(jwtKey),
     auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
     metrics: createGatewayMetrics(),
     manifest: buildManifest(policy),

@@ -6,13 +6,17 @@
  *
  * Attributes are names, counts, codes and schema coordinates — never a value read or written, never
  * a token, a query text or variables. Errors are recorded by name and code only (messages of driver
- * errors can hold personal data). Without a registered provider every helper is a cheap no-op.
+ * errors can hold personal data). Without a registered provider (tracing off) every helper just runs its callback.
  */
-import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { INVALID_SPAN_CONTEXT, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { tracingEnabled } from './setup';
 
 export const TRACER_NAME = 'privacy-gateway';
 
 const tracer = () => trace.getTracer(TRACER_NAME);
+
+/** What a helper hands its callback while tracing is off: records nothing (the API's own no-op span). */
+const NOT_RECORDING: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Marks a span failed with the error's name and code, never its message. */
 export function markFailed(span: Span, error: unknown): void {
@@ -24,6 +28,14 @@ export function markFailed(span: Span, error: unknown): void {
 
 /** Runs `fn` inside an active span (children nest under it) and ends it when `fn` settles. */
 export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  // Off (the default): no context switch and no extra promise per store call and request.
+  if (!tracingEnabled()) {
+    try {
+      return fn(NOT_RECORDING);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return tracer().startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span);
@@ -38,6 +50,7 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span)
 
 /** The synchronous form of inSpan. */
 export function inSpanSync<T>(name: string, attributes: Attributes, fn: (span: Span) => T): T {
+  if (!tracingEnabled()) return fn(NOT_RECORDING);
   return tracer().startActiveSpan(name, { attributes }, (span) => {
     try {
       return fn(span);

@@ -54,6 +54,20 @@ if (MONGODB_URI !== undefined) {
   });
 }
 
+/**
+ * The executor settings of the test run (docs/execution.md), so the whole suite can run on either
+ * engine: `EXECUTION_COMPILE_AFTER=1 npm test` compiles every document on first sight,
+ * `GRAPHQL_EXECUTOR=graphql-js npm test` runs it all on graphql-js.
+ */
+function executionEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['GRAPHQL_EXECUTOR', 'EXECUTION_COMPILE_AFTER', 'EXECUTION_PLAN_CACHE_SIZE']) {
+    const value = process.env[name];
+    if (value !== undefined && value !== '') env[name] = value;
+  }
+  return env;
+}
+
 export interface GqlResponse<T = Record<string, unknown>> {
   status: number;
   headers: Headers;
@@ -100,6 +114,7 @@ export async function startTestGateway(options: StartOptions = {}): Promise<Test
     PORT: '0',
     DEMO_CUSTOMERS: String(options.customers ?? 300),
     ...storeEnv(dataDir),
+    ...executionEnv(),
     ...options.env,
   });
   const logger = createLogger(config, options.logStream);

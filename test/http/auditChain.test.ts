@@ -135,7 +135,7 @@ async function gatewayWithFlakyAudit(failing: { on: boolean }) {
         const collection = target.collection(name);
         if (name !== 'audit') return collection;
         return new Proxy(collection, {
-          get: (inner, key) => (failing.on && (key === 'insertMany' || key === 'insertOne') ? refuse : Reflect.get(inner, key, inner)),
+          get: (inner, key) => (failing.on && (key === 'insertMany' || key === 'insertOne' || key === 'insertChained') ? refuse : Reflect.get(inner, key, inner)),
         });
       };
     },

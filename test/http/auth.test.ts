@@ -50,6 +50,35 @@ describe('tokens', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/@example|stack/);
   });
 
+  describe('a token verified before is remembered, never beyond what it proved', () => {
+    const ask = (token: string) => gw.gql(QUERY, { headers: { authorization: `Bearer ${token}` }, purpose: 'MARKETING' });
+
+    it('accepted while valid, then refused as expired once its exp passes (with no new signature check to fail)', async () => {
+      const token = await signed({}, { exp: now() + 2 });
+      expect((await ask(token)).status).toBe(200);
+      expect((await ask(token)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      const late = await ask(token);
+      expect(late.status).toBe(401);
+      expect(late.body.errors?.[0]).toMatchObject({ message: 'Token expired', extensions: { code: 'UNAUTHENTICATED' } });
+    });
+
+    it.each([
+      ['its signature altered', (token: string) => `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`],
+      ['its payload altered (same signature)', (token: string) => {
+        const [header, payload, signature] = token.split('.');
+        const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+        return [header, Buffer.from(JSON.stringify({ ...claims, role: 'privacy_officer' })).toString('base64url'), signature].join('.');
+      }],
+    ])('a remembered token with %s is refused', async (_what, alter) => {
+      const token = await signed({});
+      expect((await ask(token)).status).toBe(200);
+      const altered = await ask(alter(token));
+      expect(altered.status).toBe(401);
+      expect(altered.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+  });
+
   it('a non-Bearer authorization scheme is not a token', async () => {
     const response = await gw.gql(QUERY, { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
     expect(response.status).toBe(401);

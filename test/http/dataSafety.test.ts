@@ -163,11 +163,15 @@ describe('a full disk', () => {
       const page = await gql(server, officer, '{ customers(first: 30) { edges { node { id } } } }', {}, 'LEGAL_COMPLIANCE');
       const ids = page.data!.customers.edges.map((edge: { node: { id: string } }) => edge.node.id) as string[];
       const acked = new Map<string, string>();
+      const ackedRequests: string[] = [];
       const write = async (i: number) => {
         const id = ids[i % ids.length]!;
         const status = i % 2 === 0 ? 'GRANTED' : 'DENIED';
         const result = await gql(server!, support, SET_CONSENT, { id, purpose: 'MARKETING', status }, 'SUPPORT');
-        if (result.errors === undefined) acked.set(id, status);
+        if (result.errors === undefined) {
+          acked.set(id, status);
+          ackedRequests.push(result.requestId!);
+        }
         return result;
       };
       for (let i = 0; i < 10; i += 1) expect((await write(i)).errors).toBeUndefined();
@@ -200,6 +204,13 @@ describe('a full disk', () => {
         const read = await gql(server, officer, 'query($id: ID!) { customer(id: $id) { consents { purpose status } } }', { id }, 'LEGAL_COMPLIANCE');
         expect(read.data!.customer.consents).toContainEqual({ purpose: 'MARKETING', status });
       }
+      // The audit too: every acknowledged request's events, and one chain across the failed writes.
+      for (const requestId of ackedRequests) {
+        const events = await gql(server, officer, 'query($r: String) { auditEvents(filter: { requestId: $r }) { totalCount } }', { r: requestId }, 'LEGAL_COMPLIANCE');
+        expect(events.data!.auditEvents.totalCount, requestId).toBeGreaterThan(0);
+      }
+      const chain = await gql(server, officer, '{ verifyAuditChain { ok firstBrokenAt { sequence reason } } }', {}, 'LEGAL_COMPLIANCE');
+      expect(chain.data!.verifyAuditChain).toEqual({ ok: true, firstBrokenAt: null });
     } finally {
       if (server !== null) await killHard(server);
       execFileSync('umount', [mount]);

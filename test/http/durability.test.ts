@@ -4,12 +4,14 @@
  * data directory. The server runs as its own process (`node --import tsx src/index.ts`, one process,
  * so SIGKILL hits the server itself), killed the moment the last response arrives.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mintToken, secretKey } from '../../src/auth/tokens';
-import { gql, JWT_SECRET, killAll, killHard, startGateway } from './gatewayProcess';
+import { gql, JWT_SECRET, killAll, killHard, ROOT, startGateway, type GqlResult } from './gatewayProcess';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pg-durability-'));
 const startServer = () => startGateway({ DATA_DIR: dataDir });
@@ -65,5 +67,44 @@ describe('acknowledged subject writes survive kill -9', () => {
     } finally {
       await killHard(second);
     }
+  }, 120_000);
+});
+
+describe('the audit of answered requests survives kill -9 (written by the store\'s writer thread)', () => {
+  const auditDir = mkdtempSync(join(tmpdir(), 'pg-durability-audit-'));
+  afterAll(() => rmSync(auditDir, { recursive: true, force: true }));
+
+  it('the process is killed the moment the last of many concurrent replies arrives: every answered request has its events, and the chain verifies', async () => {
+    const key = secretKey(JWT_SECRET);
+    const officer = await mintToken({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'], sub: 'po-durable' }, key);
+    const marketer = await mintToken({ role: 'marketer', purposes: ['MARKETING'], sub: 'mk-durable' }, key);
+    const support = await mintToken({ role: 'support', purposes: ['SUPPORT'], sub: 'sp-durable' }, key);
+    const first = await startGateway({ DATA_DIR: auditDir });
+    const page = await gql(first, officer, '{ customers(first: 60) { edges { node { id } } } }', {}, 'LEGAL_COMPLIANCE');
+    const ids = page.data!.customers.edges.map((edge: { node: { id: string } }) => edge.node.id) as string[];
+
+    // Pages of 60 subjects (one event each, 60 subject ids) and single records, all at once, so that
+    // several batches are in flight on the writer at the instant of the kill.
+    const requests: Promise<GqlResult>[] = Array.from({ length: 40 }, (_, i) => (i % 4 === 0
+      ? gql(first, marketer, '{ customers(first: 60) { edges { node { id email } } } }', {}, 'MARKETING')
+      : gql(first, support, 'query($id: ID!) { customer(id: $id) { id email } }', { id: ids[i]! }, 'SUPPORT')));
+    const answered = await Promise.all(requests);
+    await killHard(first);
+    expect(answered.every((result) => result.errors === undefined && result.requestId !== null)).toBe(true);
+
+    const second = await startGateway({ DATA_DIR: auditDir });
+    try {
+      for (const [i, result] of answered.entries()) {
+        const events = await gql(second, officer, 'query($r: String) { auditEvents(filter: { requestId: $r }) { edges { node { subjectIds } } } }', { r: result.requestId }, 'LEGAL_COMPLIANCE');
+        const nodes = events.data!.auditEvents.edges.map((edge: { node: { subjectIds: string[] } }) => edge.node);
+        expect(nodes, `request ${i}`).toHaveLength(1);
+        expect(nodes[0].subjectIds).toHaveLength(i % 4 === 0 ? 60 : 1);
+      }
+    } finally {
+      await killHard(second);
+    }
+    const verified = await promisify(execFile)('npx', ['tsx', 'src/audit/verifyCli.ts'], { cwd: ROOT, env: { ...process.env, MONGODB_URI: '', DATA_DIR: auditDir, LOG_LEVEL: 'silent' } });
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true, firstBrokenAt: null });
+    expect(JSON.parse(verified.stdout).checked).toBeGreaterThanOrEqual(answered.length);
   }, 120_000);
 });

@@ -111,6 +111,36 @@ describe('limits are configuration', () => {
   });
 });
 
+describe('the cost of a document is remembered per variable set, never across them', () => {
+  let gw: TestGateway;
+  afterAll(async () => gw?.close());
+
+  it.each([1, 2])('round %i: the same document is accepted or refused by its variables alone', async () => {
+    gw ??= await startTestGateway({ customers: 20, env: { MAX_QUERY_COST: '100' } });
+    const { marketer } = await roleTokens(gw);
+    const query = 'query Page($n: Int, $withEmail: Boolean!) { customers(first: $n) { edges { node { id email @include(if: $withEmail) } } } }';
+    const ask = (variables: Record<string, unknown>) => gw.gql(query, { token: marketer, purpose: 'MARKETING', variables });
+    const table: [Record<string, unknown>, string | undefined][] = [
+      [{ n: 10, withEmail: true }, undefined],
+      [{ n: 50, withEmail: true }, 'Query cost 201 exceeds the limit of 100'],
+      [{ n: 30, withEmail: false }, undefined],
+      [{ n: 30, withEmail: true }, 'Query cost 121 exceeds the limit of 100'],
+      [{ n: 10, withEmail: true }, undefined],
+      [{ n: 501, withEmail: true }, 'Query.customers: first must be between 0 and 500'],
+      [{ n: 24, withEmail: true }, undefined],
+      [{ n: 'many', withEmail: true }, undefined],
+    ];
+    for (const [variables, refusal] of table) {
+      const response = await ask(variables);
+      if (variables.n === 'many') {
+        expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        continue;
+      }
+      expect(response.body.errors?.[0]?.message, JSON.stringify(variables)).toBe(refusal);
+    }
+  });
+});
+
 describe('rate limit per caller', () => {
   let gw: TestGateway;
   afterAll(async () => gw?.close());

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors/errors';
 import { OPERATIONS } from '../../src/policy/operations';
 import { REDACTION_REASONS } from '../../src/policy/types';
+import { ENGINES, PLAN_CACHE_RESULTS } from '../../src/execution/executionMetrics';
+import { FALLBACK_REASONS } from '../../src/execution/executionRule';
 import { roleTokens, startTestGateway, type GqlResponse, type TestGateway } from '../helpers/gateway';
 
 /** The value of one sample, or undefined when the series is absent. */
@@ -83,6 +85,9 @@ describe('/metrics', () => {
       reason: new Set(REDACTION_REASONS),
       kind: new Set(['unauthenticated', 'role', 'scope', 'purpose-required', 'purpose-mismatch', 'not-own-subject', 'evaluator-error']),
       decision: new Set(['ALLOW', 'REDACT', 'DENY', 'ERROR']),
+      engine: new Set(ENGINES),
+      fallback: new Set(['none', ...FALLBACK_REASONS]),
+      result: new Set(PLAN_CACHE_RESULTS),
     };
     const ours = text.split('\n').filter((line) => line.startsWith('privacy_gateway_') && !line.startsWith('privacy_gateway_process_'));
     expect(ours.length).toBeGreaterThan(10);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../../src/store/embedded';
 import { DATABASE_FILE } from '../../src/store/sqlite/dataFiles';
@@ -106,6 +107,11 @@ describe('data that cannot be read stops the open, names the file, and is left u
       copyFileSync(database(dir), `${database(dir)}-wal`);
       rmSync(database(dir));
     }, (dir) => `${database(dir)}-wal`, /is missing/],
+    ['a database of a newer store format', (dir) => {
+      const db = new Database(database(dir));
+      db.pragma('user_version = 99');
+      db.close();
+    }, database, /has store format version 99, this gateway reads version \d+/],
     ['files of the previous embedded format', (dir) => writeFileSync(join(dir, 'snapshot.jsonl'), 'abc\t{}\n'), (dir) => join(dir, 'snapshot.jsonl'), /npm run store:migrate/],
   ])('%s', async (_name, damage, file, reason) => {
     const dir = await storeWithData();

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { createEmailBlindIndexer } from '../../src/crypto/blindIndex';
-import { aesKey, decryptValue, DecryptionError, ENCRYPTED_PREFIX, encryptValue, type FieldPlace } from '../../src/crypto/envelope';
+import { aesKey, decryptValue, DecryptionError, ENCRYPTED_PREFIX, encryptValue, keyVersionOf, type FieldPlace } from '../../src/crypto/envelope';
 import { MasterKeyring } from '../../src/crypto/masterKeys';
 import { QueryTranslator } from '../../src/store/encryption/queryTranslation';
 import { StoreError } from '../../src/store/port';
@@ -54,6 +54,29 @@ describe('field envelope (AES-256-GCM, bound to subject and field)', () => {
     ['not an encrypted value', 'alva.lind.488@example.com'],
   ])('detects tampering: %s is an error, never garbage', (_, tampered) => {
     expect(() => decryptValue(keyA, place, tampered)).toThrow(DecryptionError);
+  });
+});
+
+describe('the key version a stored value names', () => {
+  it.each([
+    ['pgenc:v1:1:abc', 1],
+    ['pgenc:v1:27:abc', 27],
+    ['pgenc:v1:1000000:abc', 1_000_000],
+  ])('%s → %i', (stored, version) => {
+    expect(keyVersionOf(stored)).toBe(version);
+  });
+
+  it.each([
+    ['not encrypted', 'plain text'],
+    ['no version', 'pgenc:v1::abc'],
+    ['no separator after the version', 'pgenc:v1:12'],
+    ['version 0', 'pgenc:v1:0:abc'],
+    ['a sign', 'pgenc:v1:-1:abc'],
+    ['letters', 'pgenc:v1:1a:abc'],
+    ['spaces', 'pgenc:v1: 1:abc'],
+    ['too large', 'pgenc:v1:99999999999999999999:abc'],
+  ])('%s is refused', (_case, stored) => {
+    expect(() => keyVersionOf(stored)).toThrow(DecryptionError);
   });
 });
 

@@ -13,6 +13,11 @@ describe('MASK keeps the shape, hides the content', () => {
   it.each([
     ['+49 151 234 5612', '+** *** *** **12'],
     ['+1 555 010 99', '+* *** *** 99'],
+    ['7', '7'],
+    ['12', '12'],
+    ['(030) 1234-56', '(***) ****-56'],
+    ['no digits', 'no digits'],
+    ['٣٤٥ 12', '٣٤٥ 12'],
   ])('phone %s → %s', (value, expected) => expect(maskPhone(value)).toBe(expected));
 
   it('names become initials', () => expect(maskName('Jane  van Doe')).toBe('J*** v*** D***'));

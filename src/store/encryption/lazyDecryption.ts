@@ -85,11 +85,12 @@ export class LazyDecryptor {
     };
   }
 
-  /** Subjects whose keys (for every version their ciphertexts name) are not all cached. */
-  private uncached(docs: readonly Sealable[]): string[] {
+  /** Subjects whose keys (for every version their ciphertexts name) are not all cached; `entries[i]` is docs[i]'s cache entry. */
+  private uncached(docs: readonly Sealable[], entries: readonly (Readonly<SubjectEntry> | undefined)[]): string[] {
     const missing = new Set<string>();
-    for (const doc of docs) {
-      if (typeof doc._id !== 'string') continue;
+    docs.forEach((doc, index) => {
+      if (typeof doc._id !== 'string') return;
+      const keys = entries[index]?.keys;
       for (const field of this.fields) {
         const stored = doc[field];
         if (!isEncryptedValue(stored)) continue;
@@ -99,12 +100,12 @@ export class LazyDecryptor {
         } catch {
           continue; // reported as a failure when read
         }
-        if (this.cache.key(doc._id, version) === undefined) {
+        if (keys?.get(version) === undefined) {
           missing.add(doc._id);
-          break;
+          return;
         }
       }
-    }
+    });
     return [...missing];
   }
 
@@ -112,11 +113,15 @@ export class LazyDecryptor {
   async prepareAll<T>(docs: readonly T[], fetchWrapped: (subjectIds: string[]) => Promise<ReadonlyMap<string, DataKeyDocument[]>>): Promise<T[]> {
     const epoch = this.cache.epoch;
     const sealables = docs as unknown as readonly Sealable[];
-    const missing = this.uncached(sealables);
+    // One cache lookup per document: the key check and the copy both use it.
+    const entries = sealables.map((doc) => (typeof doc._id === 'string' ? this.cache.entryOf(doc._id) : undefined));
+    const missing = this.uncached(sealables, entries);
     const attributes = { 'db.collection.name': this.collection, 'gateway.decryption.documents': docs.length, 'gateway.decryption.uncached_subjects': missing.length };
     return inSpan('gateway.decryption', attributes, async () => {
       const wrapped = missing.length > 0 ? await fetchWrapped(missing) : new Map<string, DataKeyDocument[]>();
-      return sealables.map((doc) => this.prepare(doc, epoch, wrapped) as T);
+      // A subject forgotten (erased) while the keys were fetched is not served from what was cached before.
+      const current = this.cache.epoch === epoch ? entries : sealables.map((doc) => (typeof doc._id === 'string' ? this.cache.entryOf(doc._id) : undefined));
+      return sealables.map((doc, index) => this.prepare(doc, epoch, wrapped, current[index]) as T);
     });
   }
 
@@ -124,10 +129,9 @@ export class LazyDecryptor {
    * A fresh copy of `doc`: a value already in the cache (decrypted earlier from this exact
    * ciphertext) is copied in plain; any other ciphertext becomes an accessor that decrypts on read.
    */
-  private prepare(doc: Sealable, epoch: number, wrapped: ReadonlyMap<string, DataKeyDocument[]>): Sealable {
+  private prepare(doc: Sealable, epoch: number, wrapped: ReadonlyMap<string, DataKeyDocument[]>, cached: Readonly<SubjectEntry> | undefined): Sealable {
     const subjectId = doc._id;
     if (typeof subjectId !== 'string') return this.copyWithoutHidden(doc);
-    const cached = this.cache.entryOf(subjectId);
     const out: Sealable = {};
     let state: SealedState | undefined;
     for (const key in doc) {

@@ -8,13 +8,31 @@ import { PURPOSE_REGISTRY, PURPOSES } from '../../policy/purposes';
 import { COLLECTIONS, INDEXES, type CollectionName } from '../port';
 import type { FilterContext } from './filterSql';
 
-/** Bumped when the table layout changes; a file with another version is refused at start-up. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped when the table layout changes. A file of an older version this module can upgrade
+ * (UPGRADES) is upgraded in place at start-up, in one transaction; any other version is refused.
+ */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * The statements that bring a file of version N to N + 1. Version 2 adds `ver` to every collection
+ * table: a number every write of a row sets afresh, so a reader can tell an unchanged row from its
+ * cached parse without reading the document (parsedRows.ts).
+ */
+export const UPGRADES: Readonly<Record<number, () => string[]>> = {
+  1: () => COLLECTIONS.map((name) => `ALTER TABLE ${quote(name)} ADD COLUMN ver INTEGER NOT NULL DEFAULT 0`),
+};
 
 /** Indexed fields that hold arrays (one side-table row per element). Every other indexed field is scalar. */
 const MULTIKEY: Readonly<Partial<Record<CollectionName, readonly string[]>>> = {
   audit: ['subjectIds'],
 };
+
+/**
+ * Append-only, hash-chained collections whose appends the append writer commits on its own thread
+ * (appendWriter.ts): the audit trail, written before every reply.
+ */
+export const OFF_THREAD_APPENDS: ReadonlySet<CollectionName> = new Set(['audit']);
 
 const CONSENT_PURPOSES = PURPOSES.filter((purpose) => PURPOSE_REGISTRY[purpose].consent !== 'NONE');
 
@@ -30,6 +48,15 @@ const COMPOUND: Readonly<Partial<Record<CollectionName, readonly string[][]>>> =
     'birthYear', 'postalPrefix', 'lifetimeValue', 'orderCount', 'lastPurchaseAt',
   ]],
   consentEvents: [['subjectId', 'at']],
+};
+
+/**
+ * Partial indexes of the rows without a mark (customers: not erased), holding id and ver: a page of
+ * live rows in id order walks this index, and whether each row is still the one the parsed-row cache
+ * holds is read from it too.
+ */
+const LIVE_INDEX: Readonly<Partial<Record<CollectionName, string>>> = {
+  customers: 'erasedAt',
 };
 
 const quote = (name: string) => `"${name}"`;
@@ -78,7 +105,7 @@ export function layoutOf(name: CollectionName): CollectionLayout {
 
 function collectionDdl(name: CollectionName): string[] {
   const table = quote(name);
-  const statements = [`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc BLOB NOT NULL)`];
+  const statements = [`CREATE TABLE IF NOT EXISTS ${table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc BLOB NOT NULL, ver INTEGER NOT NULL DEFAULT 0)`];
   const multikey = MULTIKEY[name] ?? [];
   const compound = COMPOUND[name] ?? [];
   // A single-field index is left out where a compound index starts with that field.
@@ -87,6 +114,10 @@ function collectionDdl(name: CollectionName): string[] {
   }
   for (const fields of compound) {
     statements.push(`CREATE INDEX IF NOT EXISTS ${quote(`${name}__${fields[0]}_compound`)} ON ${table} (${fields.map(column).join(', ')})`);
+  }
+  const live = LIVE_INDEX[name];
+  if (live !== undefined) {
+    statements.push(`CREATE INDEX IF NOT EXISTS ${quote(`${name}__live`)} ON ${table} (id, ver) WHERE json_type(doc, '$.${live}') IS NULL`);
   }
   for (const field of multikey) {
     const side = quote(sideTable(name, field));

@@ -11,12 +11,22 @@ import {
   type Collection, type CollectionName, type Document, type Filter, type FindOptions, type Projection, type SortSpec, type Update, type UpdateResult,
 } from '../port';
 import { filterSql } from './filterSql';
+import { newRowVersion, type ParsedRows } from './parsedRows';
 import { pipelineSql } from './pipelineSql';
 import { applyProjection } from './projection';
-import { coveringIndexOf, layoutOf, type CollectionLayout, type CoveringIndex } from './schema';
+import type { ChainLink } from '../chainedAppend';
+import { coveringIndexOf, layoutOf, OFF_THREAD_APPENDS, type CollectionLayout, type CoveringIndex } from './schema';
 import { isPlainObject, jsonPath, Params } from './sqlText';
 
 type Row = { rid: number; doc: string };
+
+/** How a collection writes besides its own connection (the store provides it: writeLock.ts, appendWriter.ts). */
+export interface SqliteWriteAccess {
+  /** Runs a main-thread write transaction holding the lock shared with the append writer. */
+  exclusive<R>(body: () => R): R;
+  /** Commits a chained append on the append writer's thread; resolves once fsync'd. */
+  appendChained(collection: string, table: string, docs: { id: string; json: string }[], after: ChainLink | null): Promise<void>;
+}
 
 /** Turns a SQLite failure into a StoreError naming the collection and operation, never a value. */
 export function storeFailure(collection: string, operation: string, error: unknown): StoreError {
@@ -51,9 +61,34 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   private readonly layout: CollectionLayout;
   private readonly covering: CoveringIndex | undefined;
 
-  constructor(readonly name: CollectionName, private readonly db: Database, private readonly prepare: (sql: string) => Statement) {
+  /**
+   * Only on the collections in OFF_THREAD_APPENDS: ordered, conditional appends (chainedAppend.ts),
+   * checked here and committed by the append writer, off the event loop.
+   */
+  readonly insertChained?: (docs: T[], after: ChainLink | null) => Promise<void>;
+
+  constructor(
+    readonly name: CollectionName,
+    private readonly db: Database,
+    private readonly prepare: (sql: string) => Statement,
+    private readonly access: SqliteWriteAccess,
+    /** Reuses parsed documents of rows not written since (parsedRows.ts); hot collections only. */
+    private readonly parsedRows?: ParsedRows,
+  ) {
     this.layout = layoutOf(name);
     this.covering = coveringIndexOf(name);
+    if (OFF_THREAD_APPENDS.has(name)) this.insertChained = (docs, after) => this.appendOffThread(docs, after);
+  }
+
+  private async appendOffThread(docs: T[], after: ChainLink | null): Promise<void> {
+    if (docs.length === 0) return;
+    const rows = this.run('insertChained', () => docs.map((doc) => ({ id: doc._id, json: this.checkDocument(doc) })));
+    await this.access.appendChained(this.name, this.layout.table, rows, after);
+  }
+
+  /** A write transaction on the main connection, holding the lock shared with the append writer. */
+  private write<R>(operation: string, body: () => R): R {
+    return this.run(operation, () => this.access.exclusive(body));
   }
 
   private run<R>(operation: string, body: () => R): R {
@@ -96,8 +131,37 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
     return projection === undefined ? parsed : applyProjection(parsed, projection) as T;
   }
 
+  /**
+   * A find through the parsed-row cache, in one read transaction: which rows, in order, with their
+   * versions (from an index alone where one covers the condition); then the documents of only the
+   * rows the cache does not hold at that version.
+   */
+  private findCached(rows: ParsedRows, filter: Filter, options: FindOptions): T[] {
+    return this.db.transaction((): T[] => {
+      const { sql, params } = this.select(filter, options, 't.rid AS rid, t.ver AS ver');
+      const found = this.prepare(sql).all(params.values) as { rid: number; ver: number }[];
+      const docs = found.map((row) => rows.cached<T>(row.rid, row.ver));
+      const missing = found.filter((_row, index) => docs[index] === undefined).map((row) => row.rid);
+      if (missing.length === 0) return docs as T[];
+      const texts = new Map<number, string>();
+      const fetch = this.prepare(`SELECT t.rid AS rid, json(t.doc) AS doc FROM ${this.layout.table} AS t WHERE t.rid IN (SELECT value FROM json_each(?))`);
+      for (const row of fetch.all(JSON.stringify(missing)) as Row[]) texts.set(row.rid, row.doc);
+      found.forEach((row, index) => {
+        if (docs[index] !== undefined) return;
+        const text = texts.get(row.rid);
+        if (text === undefined) throw new StoreError(`${this.name}: a row vanished within its read`);
+        docs[index] = rows.parse<T>(row.rid, row.ver, text);
+      });
+      return docs as T[];
+    })();
+  }
+
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    return this.run('find', () => this.rows(filter, options).map((row) => this.parse(row.doc, options.projection)));
+    return this.run('find', () => {
+      // A projection may drop paths in place: it gets its own parse, never a shared cached document.
+      if (this.parsedRows !== undefined && options.projection === undefined) return this.findCached(this.parsedRows, filter, options);
+      return this.rows(filter, options).map((row) => this.parse(row.doc, options.projection));
+    });
   }
 
   async findOne(filter: Filter, options: FindOptions = {}): Promise<T | null> {
@@ -131,12 +195,13 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
 
   private insertRow(doc: Document): void {
     const json = this.checkDocument(doc);
-    this.prepare(`INSERT INTO ${this.layout.table} (id, doc) VALUES (@id, jsonb(@doc))`).run({ id: doc._id, doc: json });
+    this.prepare(`INSERT INTO ${this.layout.table} (id, doc, ver) VALUES (@id, jsonb(@doc), @ver)`).run({ id: doc._id, doc: json, ver: newRowVersion() });
   }
 
   private replaceRow(rid: number, doc: Document): void {
     const json = this.checkDocument(doc);
-    this.prepare(`UPDATE ${this.layout.table} SET doc = jsonb(@doc) WHERE rid = @rid`).run({ rid, doc: json });
+    this.prepare(`UPDATE ${this.layout.table} SET doc = jsonb(@doc), ver = @ver WHERE rid = @rid`).run({ rid, doc: json, ver: newRowVersion() });
+    this.parsedRows?.forget(rid);
   }
 
   async insertOne(doc: T): Promise<void> {
@@ -145,7 +210,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
 
   async insertMany(docs: T[]): Promise<void> {
     if (docs.length === 0) return;
-    this.run('insertMany', () => this.db.transaction(() => {
+    this.write('insertMany', () => this.db.transaction(() => {
       for (const doc of docs) this.insertRow(doc);
     }).immediate());
   }
@@ -189,7 +254,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
-    return this.run('updateOne', () => this.db.transaction((): UpdateResult => {
+    return this.write('updateOne', () => this.db.transaction((): UpdateResult => {
       const rows = this.rows(filter, { limit: 1 });
       if (rows.length === 0) {
         if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
@@ -202,14 +267,14 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   async updateMany(filter: Filter, update: Update): Promise<UpdateResult> {
-    return this.run('updateMany', () => this.db.transaction((): UpdateResult => {
+    return this.write('updateMany', () => this.db.transaction((): UpdateResult => {
       const rows = this.rows(filter);
       return { matchedCount: rows.length, modifiedCount: this.updateRows(rows, update), upsertedId: null };
     }).immediate());
   }
 
   async replaceOne(filter: Filter, doc: T, options: { upsert?: boolean } = {}): Promise<UpdateResult> {
-    return this.run('replaceOne', () => this.db.transaction((): UpdateResult => {
+    return this.write('replaceOne', () => this.db.transaction((): UpdateResult => {
       const [row] = this.rows(filter, { limit: 1 });
       if (row === undefined) {
         if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
@@ -223,18 +288,22 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   async deleteOne(filter: Filter): Promise<{ deletedCount: number }> {
-    return this.run('deleteOne', () => this.db.transaction(() => {
+    return this.write('deleteOne', () => this.db.transaction(() => {
       const params = new Params();
       const sql = `DELETE FROM ${this.layout.table} WHERE rid = (SELECT t.rid FROM ${this.layout.table} AS t WHERE ${this.where(filter, params)} ORDER BY t.id LIMIT 1)`;
-      return { deletedCount: this.prepare(sql).run(params.values).changes };
+      const deleted = this.prepare(sql).run(params.values).changes;
+      if (deleted > 0) this.parsedRows?.clear();
+      return { deletedCount: deleted };
     }).immediate());
   }
 
   async deleteMany(filter: Filter): Promise<{ deletedCount: number }> {
-    return this.run('deleteMany', () => this.db.transaction(() => {
+    return this.write('deleteMany', () => this.db.transaction(() => {
       const params = new Params();
       const sql = `DELETE FROM ${this.layout.table} WHERE rid IN (SELECT t.rid FROM ${this.layout.table} AS t WHERE ${this.where(filter, params)})`;
-      return { deletedCount: this.prepare(sql).run(params.values).changes };
+      const deleted = this.prepare(sql).run(params.values).changes;
+      if (deleted > 0) this.parsedRows?.clear();
+      return { deletedCount: deleted };
     }).immediate());
   }
 }

@@ -12,8 +12,11 @@
 import Database, { type Database as Db, type Statement } from 'better-sqlite3';
 import { COLLECTIONS, StoreError, type Collection, type CollectionName, type Document, type Store } from '../port';
 import { inspectDataDir, UnreadableDataError } from './dataFiles';
-import { schemaDdl, SCHEMA_VERSION } from './schema';
-import { SqliteCollection, storeFailure } from './sqliteCollection';
+import { schemaDdl, SCHEMA_VERSION, UPGRADES } from './schema';
+import { AppendWriter, type WriterStatus } from './appendWriter';
+import { ParsedRows } from './parsedRows';
+import { SqliteCollection, storeFailure, type SqliteWriteAccess } from './sqliteCollection';
+import { WriteLock } from './writeLock';
 
 export interface EmbeddedStoreOptions {
   dataDir: string;
@@ -28,7 +31,28 @@ export interface EmbeddedStoreOptions {
 }
 
 const MAX_CACHED_STATEMENTS = 500;
+/**
+ * Parsed customer documents kept for reuse while their row is unchanged (parsedRows.ts):
+ * at ~5 KB each (text and parsed form), at most ~50 MB. Only the collection every page reads.
+ */
+const PARSED_CUSTOMERS = 10_000;
+/** Every connection on the database file runs with these (the main one and the append writer's). */
+const BUSY_TIMEOUT_MS = 10_000;
+const CONNECTION_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'secure_delete = ON', `busy_timeout = ${BUSY_TIMEOUT_MS}`] as const;
+/**
+ * The append writer's own: a page cache that holds the audit table's and its subject index's hot
+ * pages (an event's subject ids land on as many index pages), and temporary b-trees in memory.
+ */
+const WRITER_PRAGMAS = ['cache_size = -32768', 'temp_store = MEMORY'] as const;
 const CHECK_MMAP_BYTES = 16 * 2 ** 30;
+/**
+ * The main connection reads the first 256 MiB of the file through a memory map. In WAL mode a
+ * connection drops its whole page cache when another connection (the append writer) has committed
+ * since its last read; re-reading through the map costs no system call or copy, where read() would
+ * cost both for every page a request touches again. Bounded, so resident memory grows by at most this
+ * much (file-backed pages, which the kernel can reclaim).
+ */
+const MAIN_MMAP_BYTES = 256 * 2 ** 20;
 
 function regexpFunction(): (pattern: string, flags: string, value: unknown) => number {
   const compiled = new Map<string, RegExp>();
@@ -45,27 +69,39 @@ function regexpFunction(): (pattern: string, flags: string, value: unknown) => n
   };
 }
 
+/** Brings an intact file of an older format to SCHEMA_VERSION, all steps in one transaction (all or nothing). */
+function upgrade(db: Db, from: number): void {
+  if (from === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    for (let version = from; version < SCHEMA_VERSION; version += 1) {
+      for (const statement of UPGRADES[version]!()) db.exec(statement);
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
 function openDatabase(path: string, existing: boolean, cacheMiB: number): Db {
   let db: Db | undefined;
   try {
     db = new Database(path, { fileMustExist: existing });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('secure_delete = ON');
+    for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma);
     db.pragma(`cache_size = -${cacheMiB * 1024}`);
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`mmap_size = ${MAIN_MMAP_BYTES}`);
     db.pragma('temp_store = MEMORY');
     if (existing) {
       const version = db.pragma('user_version', { simple: true }) as number;
-      if (version !== SCHEMA_VERSION) throw new UnreadableDataError(path, `has store format version ${version}, this gateway reads version ${SCHEMA_VERSION}`);
+      if (version !== SCHEMA_VERSION && UPGRADES[version] === undefined) {
+        throw new UnreadableDataError(path, `has store format version ${version}, this gateway reads version ${SCHEMA_VERSION}`);
+      }
       // Reads every page once: a file damaged anywhere stops start-up instead of failing requests later.
       // Memory-mapped for the check only (twice as fast on a large file), then unmapped.
       db.pragma(`mmap_size = ${CHECK_MMAP_BYTES}`);
       const problems = db.pragma('quick_check(3)', { simple: false }) as { quick_check: string }[];
-      db.pragma('mmap_size = 0');
+      db.pragma(`mmap_size = ${MAIN_MMAP_BYTES}`);
       if (problems.length !== 1 || problems[0]!.quick_check !== 'ok') {
         throw new UnreadableDataError(path, `is damaged (${problems.map((row) => row.quick_check).join('; ').slice(0, 300)})`);
       }
+      upgrade(db, version);
     }
     db.function('pg_regexp', { deterministic: true }, regexpFunction() as (...args: unknown[]) => number);
     return db;
@@ -83,10 +119,21 @@ export class SqliteStore implements Store {
   private readonly collections = new Map<CollectionName, SqliteCollection>();
   private readonly statements = new Map<string, Statement>();
   private closed = false;
+  /** Shared by the main connection's writes and the append writer's transactions (writeLock.ts). */
+  private readonly writeLock = new WriteLock(BUSY_TIMEOUT_MS);
+  /** Commits the chained appends of OFF_THREAD_APPENDS collections on its own thread (appendWriter.ts). */
+  private readonly appendWriter: AppendWriter;
 
   private constructor(private readonly db: Db, readonly databasePath: string) {
     const prepare = (sql: string) => this.prepare(sql);
-    for (const name of COLLECTIONS) this.collections.set(name, new SqliteCollection(name, db, prepare));
+    this.appendWriter = new AppendWriter({ databasePath, pragmas: [...CONNECTION_PRAGMAS, ...WRITER_PRAGMAS], lock: this.writeLock });
+    const access: SqliteWriteAccess = {
+      exclusive: (body) => this.writeLock.exclusive(body),
+      appendChained: (collection, table, docs, after) => this.appendWriter.append(collection, table, docs, after),
+    };
+    for (const name of COLLECTIONS) {
+      this.collections.set(name, new SqliteCollection(name, db, prepare, access, name === 'customers' ? new ParsedRows(PARSED_CUSTOMERS) : undefined));
+    }
   }
 
   static async open(options: EmbeddedStoreOptions): Promise<SqliteStore> {
@@ -186,7 +233,7 @@ export class SqliteStore implements Store {
   async scrub(): Promise<void> {
     if (this.closed) throw new StoreError('the embedded store is closed');
     try {
-      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      const [result] = this.writeLock.exclusive(() => this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[]);
       if (result !== undefined && result.busy !== 0) throw new StoreError('embedded store: the write-ahead log could not be emptied (another reader holds it)');
     } catch (error) {
       throw storeFailure('embedded store', 'scrub', error);
@@ -218,9 +265,21 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** The append writer's connection settings (started if it was not yet). */
+  appendWriterStatus(): Promise<WriterStatus> {
+    return this.appendWriter.status();
+  }
+
+  /** Ends the append writer's thread at once, as a crash would: its pending appends fail (tests). */
+  crashAppendWriter(): Promise<void> {
+    return this.appendWriter.terminate();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Appends already sent are committed first; then the writer's connection closes.
+    await this.appendWriter.close();
     this.statements.clear();
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
