@@ -16,7 +16,7 @@
  * database time of a real API. The gateway's own cost per request is the same in both.
  *
  * Environment: BENCH_ROUNDS (3), BENCH_DURATION (5 s), BENCH_CONNECTIONS (10), UPSTREAM_CUSTOMERS (1000),
- * BENCH_UPSTREAM_DELAYS (0,20).
+ * BENCH_UPSTREAM_DELAYS (0,20), BENCH_ONLY (marketer|officer: one scenario), BENCH_CPU_PROF (a directory: the gateway process writes a V8 CPU profile there).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +41,9 @@ const DELAYS = (process.env.BENCH_UPSTREAM_DELAYS ?? '0,20').split(',').map((val
   if (!Number.isInteger(delay) || delay < 0) throw new Error('BENCH_UPSTREAM_DELAYS is a comma-separated list of milliseconds');
   return delay;
 });
+
+const ONLY = process.env.BENCH_ONLY;
+if (ONLY !== undefined && ONLY !== 'marketer' && ONLY !== 'officer') throw new Error('BENCH_ONLY is marketer or officer');
 
 const UPSTREAM = fileURLToPath(new URL('../test/fixtures/upstream/server.ts', import.meta.url));
 const GATEWAY = fileURLToPath(new URL('./gatewayModeServer.ts', import.meta.url));
@@ -76,8 +79,9 @@ async function startUpstream(delayMs: number): Promise<{ child: ChildProcess; ur
 }
 
 async function startGateway(upstreamUrl: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = fork(GATEWAY, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...profile],
     env: { ...process.env, ...BENCH_SECRETS, NODE_ENV: 'production', DATA_DIR: dataDir, GATEWAY_CONFIG: CONFIG, SHOP_URL: upstreamUrl, SHOP_KEY: 'bench', RATE_LIMIT_PER_MINUTE: '10000000' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -167,8 +171,9 @@ async function compare(delayMs: number, token: (options: MintOptions) => Promise
       name: 'gateway', url: gatewayProcess.url, headers: { ...json, 'x-purpose': purpose, authorization: `Bearer ${await token(options)}` },
     });
     const label = (who: string) => `100 customers + orders, ${who}, upstream +${delayMs} ms`;
-    const rows = await scenario(label('marketer/MARKETING'), await through({ role: 'marketer', purposes: ['MARKETING'] }, 'MARKETING'), direct, gatewayProcess.child);
-    rows.push(...await scenario(label('officer/LEGAL_COMPLIANCE'), await through({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'] }, 'LEGAL_COMPLIANCE'), direct, gatewayProcess.child));
+    const rows: string[][] = [];
+    if (ONLY !== 'officer') rows.push(...await scenario(label('marketer/MARKETING'), await through({ role: 'marketer', purposes: ['MARKETING'] }, 'MARKETING'), direct, gatewayProcess.child));
+    if (ONLY !== 'marketer') rows.push(...await scenario(label('officer/LEGAL_COMPLIANCE'), await through({ role: 'privacy_officer', purposes: ['LEGAL_COMPLIANCE'] }, 'LEGAL_COMPLIANCE'), direct, gatewayProcess.child));
     process.stderr.write(' done\n');
     return rows;
   } finally {

@@ -6,14 +6,15 @@
  *   a reserved response key (subjectKeyTransform.ts), whether or not the client selected it;
  * - consent comes from the gateway's own consent store, loaded in one batch per request and only
  *   when the request-level decision actually depends on consent.
- * Fields without @pii keep their resolver (no wrapper, no cost).
+ * Every field of an upstream type reads the delegated answer by response key (answerResolvers.ts);
+ * only the @pii ones carry the wrapper on top.
  */
-import { defaultMergedResolver } from '@graphql-tools/delegate';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import type { GatewayContext } from '../admission/context';
 import { wrapPiiResolver } from '../enforcement/fieldEnforcement';
 import type { FieldPolicy, Policy } from '../policy/types';
+import { responseKeyResolver } from './answerResolvers';
 import { subjectIdFrom, type SubjectConsentCache, type SubjectConsents } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
@@ -76,20 +77,23 @@ function prefetchSubjectConsents(resolve: GraphQLFieldResolver<unknown, GatewayC
 }
 
 /**
- * A new schema whose @pii fields are enforced per subject, and whose `upstreamOperations` (root
- * coordinates) prefetch consent; the input schema is untouched.
+ * A new schema whose @pii fields are enforced per subject, whose `upstreamOperations` (root
+ * coordinates) prefetch consent, and whose fields of `upstreamTypes` read the upstream answer by
+ * response key (answerResolvers.ts); the input schema is untouched.
  */
-export function enforceUpstreamFieldPolicies(schema: GraphQLSchema, policy: Policy, cache: SubjectConsentCache, upstreamOperations: ReadonlySet<string>): GraphQLSchema {
+export function enforceUpstreamFieldPolicies(
+  schema: GraphQLSchema, policy: Policy, cache: SubjectConsentCache, upstreamOperations: ReadonlySet<string>, upstreamTypes: ReadonlySet<string>,
+): GraphQLSchema {
   return mapSchema(schema, {
     [MapperKind.ROOT_FIELD]: (fieldConfig, fieldName, typeName) => {
       if (!upstreamOperations.has(`${typeName}.${fieldName}`) || fieldConfig.resolve === undefined) return fieldConfig;
       return { ...fieldConfig, resolve: prefetchSubjectConsents(fieldConfig.resolve as GraphQLFieldResolver<unknown, GatewayContext>, policy, cache) };
     },
     [MapperKind.OBJECT_FIELD]: (fieldConfig, fieldName, typeName) => {
+      if (!upstreamTypes.has(typeName)) return fieldConfig;
       const field = policy.fields.get(`${typeName}.${fieldName}`);
-      if (field === undefined) return fieldConfig;
-      const resolve = (fieldConfig.resolve ?? defaultMergedResolver) as GraphQLFieldResolver<unknown, GatewayContext>;
-      return { ...fieldConfig, resolve: wrapUpstreamPiiResolver(field, resolve, cache) };
+      const read = responseKeyResolver as GraphQLFieldResolver<unknown, GatewayContext>;
+      return { ...fieldConfig, resolve: field === undefined ? read : wrapUpstreamPiiResolver(field, read, cache) };
     },
   });
 }

@@ -31,6 +31,22 @@ export interface UpstreamExecutors {
 
 const PING = parse('{ __typename }');
 
+/**
+ * Does an error at `path` have a place in `data`: every step of its path exists until the value it
+ * made null (where delegation puts the error, and graphql-js raises it)? No path at all: no place.
+ */
+export function landsInAnswer(data: unknown, path: readonly (string | number)[] | undefined): boolean {
+  if (path === undefined || path.length === 0) return false;
+  let node: unknown = data;
+  for (const segment of path) {
+    if (node === null) return true;
+    if (typeof node !== 'object') return false;
+    node = (node as Record<string | number, unknown>)[segment];
+    if (node === undefined) return false;
+  }
+  return true;
+}
+
 export function createUpstreamExecutors(upstream: UpstreamConfig, logger: Logger, forwarded: ForwardedHeaders): UpstreamExecutors {
   const http = buildHTTPExecutor({
     endpoint: upstream.url,
@@ -42,7 +58,10 @@ export function createUpstreamExecutors(upstream: UpstreamConfig, logger: Logger
   const masked = (result: ExecutionResult): ExecutionResult => {
     if (result.errors === undefined || result.errors.length === 0) return result;
     logger.warn({ upstream: upstream.name, errors: result.errors.length }, 'upstream answered with errors (masked)');
-    return { data: result.data ?? null, errors: result.errors.map((error) => new UpstreamFailure(error.path)) };
+    const errors = result.errors.map((error) => new UpstreamFailure(error.path));
+    // An error with no place in the answer fails the whole delegated operation rather than disappearing.
+    const data = result.data != null && result.errors.every((error) => landsInAnswer(result.data, error.path)) ? result.data : null;
+    return { data, errors };
   };
   const executor: Executor = async (request) => {
     try {

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { stitchSchemas } from '@graphql-tools/stitch';
 import { FilterRootFields, schemaFromExecutor } from '@graphql-tools/wrap';
-import { buildSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, isObjectType, type GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { SchemaPolicyError } from '../../directives/errors';
 import type { GatewayContext } from '../admission/context';
@@ -91,6 +91,12 @@ function mergeDisjoint<V>(maps: Iterable<ReadonlyMap<string, V>>, what: string):
   return merged;
 }
 
+/** The non-root object types of an upstream schema (introspection types excluded). */
+function upstreamObjectTypes(schema: GraphQLSchema): string[] {
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].filter((type) => type != null).map((type) => type.name));
+  return Object.values(schema.getTypeMap()).filter((type) => isObjectType(type) && !type.name.startsWith('__') && !roots.has(type.name)).map((type) => type.name);
+}
+
 function rootFieldFilter(upstream: UpstreamConfig) {
   return (operation: 'Query' | 'Mutation' | 'Subscription', fieldName: string) => `${operation}.${fieldName}` in upstream.operations;
 }
@@ -117,7 +123,8 @@ export async function buildUpstreamMode(config: GatewayModeConfig, logger: Logge
     resolvers: localResolvers(consents),
   });
   const upstreamOperations = new Set(prepared.flatMap((upstream) => Object.keys(upstream.config.operations)));
-  const schema = applyShield(enforceUpstreamFieldPolicies(stitched, policy, consents, upstreamOperations), operations);
+  const upstreamTypes = new Set(prepared.flatMap((upstream) => upstreamObjectTypes(upstream.schema)));
+  const schema = applyShield(enforceUpstreamFieldPolicies(stitched, policy, consents, upstreamOperations, upstreamTypes), operations);
   logger.info({ upstreams: prepared.map((upstream) => upstream.config.name), annotatedFields: fields.size }, 'gateway mode: upstream schemas loaded');
   return {
     schema,

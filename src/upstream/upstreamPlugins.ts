@@ -14,13 +14,19 @@ import { GPC_SOURCE } from '../privacy/consent';
 import { recordSubjectConsent, type SubjectConsentCache } from './subjectConsent';
 import { SUBJECT_KEY_ALIAS } from './subjectKeyTransform';
 
+/** Per parsed document (Apollo reuses the parsed document of a query it has seen): the answer depends on the document alone. */
+const reservedAliasSeen = new WeakMap<DocumentNode, boolean>();
+
 function usesReservedAlias(document: DocumentNode): boolean {
+  const known = reservedAliasSeen.get(document);
+  if (known !== undefined) return known;
   let found = false;
   visit(document, {
     [Kind.FIELD]: (node) => {
       if (node.alias?.value === SUBJECT_KEY_ALIAS) found = true;
     },
   });
+  reservedAliasSeen.set(document, found);
   return found;
 }
 

@@ -118,6 +118,31 @@ describe('gateway mode: what the upstream receives and returns', () => {
     expect(JSON.stringify(events)).not.toContain('customer1@example.com');
   });
 
+  it.each([
+    { query: '{ customers(first: 2) { id orders { id trackingCode } } }', path: ['customers', 1, 'orders'], key: 'trackingCode' },
+    { query: '{ customers(first: 2) { id o: orders { id t: trackingCode } } }', path: ['customers', 1, 'o'], key: 't' },
+  ])('an upstream error inside a record is masked at its own path ($key), the rest of the answer intact', async ({ query, path, key }) => {
+    const response = await gw.gql(query, { token: tokens.marketer, purpose: 'MARKETING' });
+    const body = response.body as { data: { customers: Record<string, Record<string, unknown>[]>[] }; errors: unknown[] };
+    const [c1, c2] = body.data.customers;
+    expect(c1![path[2] as string]!.map((order) => order[key])).toEqual(['TRK-o00001', 'TRK-o00002']);
+    expect(c2![path[2] as string]!.map((order) => order[key])).toEqual([null, null]);
+    expect(c2![path[2] as string]!.map((order) => order.id)).toEqual(['o00003', 'o00004']);
+    expect(body.errors).toEqual([0, 1].map((index) => ({
+      message: 'Internal server error', path: [...path, index, key], extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    })));
+    expect(JSON.stringify(body)).not.toContain('Example Street');
+  });
+
+  it('an upstream error with no place in the answer fails its root field instead of disappearing', async () => {
+    const response = await gw.gql('{ customers(first: 2, country: "__pathless__") { id email } }', { token: tokens.marketer, purpose: 'MARKETING' });
+    expect(response.body).toEqual({
+      data: null,
+      errors: [{ message: 'Internal server error', path: ['customers'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
+    expect(JSON.stringify(response.body)).not.toContain(first!.email);
+  });
+
   it('configured headers are added, allowed ones forwarded, the caller\'s token never', async () => {
     await gw.gql('{ customers(first: 1) { id } }', { token: tokens.marketer, purpose: 'MARKETING', headers: { 'accept-language': 'de-DE', 'x-other': 'nope' } });
     const [operation] = await gw.upstream.received();
