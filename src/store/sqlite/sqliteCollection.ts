@@ -11,6 +11,7 @@ import {
   type Collection, type CollectionName, type Document, type Filter, type FindOptions, type Projection, type SortSpec, type Update, type UpdateResult,
 } from '../port';
 import { filterSql } from './filterSql';
+import { CachedFind } from './cachedFind';
 import { newRowVersion, type ParsedRows } from './parsedRows';
 import { pipelineSql } from './pipelineSql';
 import { applyProjection } from './projection';
@@ -131,37 +132,14 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
     return projection === undefined ? parsed : applyProjection(parsed, projection) as T;
   }
 
-  /**
-   * A find through the parsed-row cache: which rows, in order, with their versions (from an index
-   * alone where one covers the condition). When the cache holds every one at its version, that one
-   * statement is the answer. Otherwise the rows are listed again and only the missing documents
-   * read, both in one read transaction, so membership and documents come from one snapshot.
-   */
+  /** A find through the parsed-row cache (cachedFind.ts). */
   private findCached(rows: ParsedRows, filter: Filter, options: FindOptions): T[] {
     const { sql, params } = this.select(filter, options, 't.rid AS rid, t.ver AS ver');
-    const list = () => this.prepare(sql).all(params.values) as { rid: number; ver: number }[];
-    const cached = list().map((row) => rows.cached<T>(row.rid, row.ver));
-    if (!cached.includes(undefined)) return cached as T[];
-    this.readSnapshot ??= this.db.transaction((read: () => T[]) => read());
-    return this.readSnapshot(() => {
-      const found = list();
-      const docs = found.map((row) => rows.cached<T>(row.rid, row.ver));
-      const missing = found.filter((_row, index) => docs[index] === undefined).map((row) => row.rid);
-      const texts = new Map<number, string>();
-      const fetch = this.prepare(`SELECT t.rid AS rid, json(t.doc) AS doc FROM ${this.layout.table} AS t WHERE t.rid IN (SELECT value FROM json_each(?))`);
-      for (const row of fetch.all(JSON.stringify(missing)) as Row[]) texts.set(row.rid, row.doc);
-      found.forEach((row, index) => {
-        if (docs[index] !== undefined) return;
-        const text = texts.get(row.rid);
-        if (text === undefined) throw new StoreError(`${this.name}: a row vanished within its read`);
-        docs[index] = rows.parse<T>(row.rid, row.ver, text);
-      });
-      return docs as T[];
-    });
+    this.cachedFind ??= new CachedFind<T>(this.name, this.layout.table, this.db, this.prepare, rows);
+    return this.cachedFind.find(sql, params.values);
   }
 
-  /** A read transaction (made once: better-sqlite3 transaction functions are meant to be reused). */
-  private readSnapshot: ((read: () => T[]) => T[]) | undefined;
+  private cachedFind: CachedFind<T> | undefined;
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     return this.run('find', () => {
