@@ -14,18 +14,11 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import Fastify from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../src/config/config';
-import { createContext, type GatewayContext, type GatewayServices } from '../src/admission/context';
-import { importTokenKey } from '../src/auth/tokens';
-import { TokenVerifier } from '../src/auth/tokenVerifier';
-import { createPseudonymizer } from '../src/enforcement/redaction';
+import { createContext, type GatewayContext } from '../src/admission/context';
 import { metricsPlugin } from '../src/metrics/metricsPlugin';
-import { createGatewayMetrics } from '../src/metrics/gatewayMetrics';
-import { guardCustomerReads } from '../src/enforcement/recordGuard';
-import type { AuditEventDocument } from '../src/audit/auditEvent';
-import { AuditLog } from '../src/audit/auditLog';
 import { compilePolicy } from '../directives/compilePolicy';
-import { buildManifest } from '../src/privacy/manifest';
 import { buildAnnotatedSchema } from '../src/server/buildSchema';
+import { createServices } from '../src/server/services';
 import type { Store } from '../src/store/port';
 import { limitParseOptions, limitValidationRules, queryCostPlugin } from '../src/admission/queryLimits';
 import { executionFor } from '../src/execution/apolloExecution';
@@ -36,19 +29,8 @@ const header = (value: string | string[] | undefined) => (Array.isArray(value) ?
 export async function createBareGateway(config: Config, store: Store, logger: Logger) {
   const schema = buildAnnotatedSchema();
   const policy = compilePolicy(schema);
-  const jwtKey = await importTokenKey(config.jwtSecret);
-  const services: GatewayServices = {
-    config, store, logger, policy,
-    pseudonymize: createPseudonymizer(config.pseudonymKey),
-    jwtKey,
-    tokens: new TokenVerifier(jwtKey),
-    // The bare gateway audits nothing; the log exists because the services shape carries one.
-    auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
-    metrics: createGatewayMetrics(),
-    manifest: buildManifest(policy),
-    requestStore: guardCustomerReads(store),
-    loggedErrors: new WeakSet(),
-  };
+  // The bare gateway audits nothing; its services carry an audit log because the shape has one.
+  const services = await createServices(config, store, logger, policy);
   const app = Fastify({ logger: false, bodyLimit: config.bodyLimitBytes });
   const apollo = new ApolloServer<GatewayContext>({
     // The executor is not a privacy layer: the same one as the gateway's (GRAPHQL_EXECUTOR applies to both).

@@ -13,17 +13,10 @@ import { ApolloServer } from '@apollo/server';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerGraphqlRoute } from '../admission/graphqlRoute';
-import { guardCustomerReads } from '../enforcement/recordGuard';
-import { buildManifest } from '../privacy/manifest';
 import { startClassServers } from './classServers';
-import type { AuditEventDocument } from '../audit/auditEvent';
-import { AuditLog } from '../audit/auditLog';
-import { createGatewayMetrics } from '../metrics/gatewayMetrics';
+import { createServices } from './services';
 import type { Config } from '../config/config';
 import type { GatewayContext, GatewayServices } from '../admission/context';
-import { importTokenKey } from '../auth/tokens';
-import { TokenVerifier } from '../auth/tokenVerifier';
-import { createPseudonymizer } from '../enforcement/redaction';
 import type { Visibility } from '../gate/visibleSchema';
 import { devToolsEnabled, registerDevTokenRoute } from '../http/devTokens';
 import { registerGraphiQLAssets } from '../http/graphiql';
@@ -61,18 +54,7 @@ export async function createGateway(deps: GatewayDeps): Promise<Gateway> {
   const { config, logger } = deps;
   const { policy } = deps.compiled;
   const store = storeForTracing(deps.store, () => createFilterScrubber(policy), tracingEnabled());
-  const jwtKey = await importTokenKey(config.jwtSecret);
-  const services: GatewayServices = {
-    config, store, policy, logger,
-    pseudonymize: createPseudonymizer(config.pseudonymKey),
-    jwtKey,
-    tokens: new TokenVerifier(jwtKey),
-    auditLog: new AuditLog(store.collection<AuditEventDocument>('audit')),
-    metrics: createGatewayMetrics(),
-    manifest: buildManifest(policy),
-    requestStore: guardCustomerReads(store),
-    loggedErrors: new WeakSet(),
-  };
+  const services = await createServices(config, store, logger, policy);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
