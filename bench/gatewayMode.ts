@@ -26,12 +26,9 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config/config';
 import { mintToken, secretKey, type MintOptions } from '../src/auth/tokens';
+import { positiveNumber } from './env';
 
-const env = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
+const env = positiveNumber;
 const ROUNDS = env('BENCH_ROUNDS', 3);
 const DURATION = env('BENCH_DURATION', 5);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 10);

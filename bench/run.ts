@@ -27,12 +27,9 @@ import { mintToken } from '../src/auth/tokens';
 import { PLAIN_DATA_QUERY, SCENARIO_TITLES, scenarios, type Scenario } from './scenarios';
 import type { ServerKind } from './serverProcess';
 import { formatReport, median, type Round, type ScenarioResult, type Summary } from './report';
+import { positiveNumber } from './env';
 
-const env = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
-  return value;
-};
+const env = positiveNumber;
 const ROUNDS = env('BENCH_ROUNDS', 5);
 const DURATION = env('BENCH_DURATION', 5);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 16);

@@ -48,13 +48,20 @@ export function auditIdOf(seq: number): string {
   return String(seq).padStart(ID_DIGITS, '0');
 }
 
+/** The canonical (key-sorted) JSON of an event's hashed fields. */
+function canonicalJson(fields: Record<string, unknown>): string {
+  const canonical = stringify(fields);
+  if (canonical === undefined) throw new Error('audit event is not serializable');
+  return canonical;
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
 /** SHA-256 (hex) over the canonical serialization of the event without its own `hash`. */
 export function hashAuditEvent(event: Omit<AuditEventDocument, 'hash'> & { hash?: unknown }): string {
   const { hash: _ignored, ...hashed } = event;
   void _ignored;
-  const canonical = stringify(hashed);
-  if (canonical === undefined) throw new Error('audit event is not serializable');
-  return createHash('sha256').update(canonical).digest('hex');
+  return sha256Hex(canonicalJson(hashed));
 }
 
 /**
@@ -64,9 +71,8 @@ export function hashAuditEvent(event: Omit<AuditEventDocument, 'hash'> & { hash?
  */
 export function chainEvent(draft: AuditEventDraft, previous: { seq: number; hash: string } | null): AuditEventDocument {
   const seq = (previous?.seq ?? 0) + 1;
-  const canonical = stringify({ ...draft, _id: auditIdOf(seq), seq, prevHash: previous?.hash ?? GENESIS_HASH });
-  if (canonical === undefined) throw new Error('audit event is not serializable');
+  const canonical = canonicalJson({ ...draft, _id: auditIdOf(seq), seq, prevHash: previous?.hash ?? GENESIS_HASH });
   const stored = JSON.parse(canonical) as AuditEventDocument;
-  stored.hash = createHash('sha256').update(canonical).digest('hex');
+  stored.hash = sha256Hex(canonical);
   return stored;
 }

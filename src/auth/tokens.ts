@@ -44,10 +44,6 @@ export interface VerifiedToken {
   notBefore: number | undefined;
 }
 
-export async function verifyToken(token: string, key: TokenKey): Promise<TokenClaims> {
-  return (await verifyTokenWindow(token, key)).claims;
-}
-
 export async function verifyTokenWindow(token: string, key: TokenKey): Promise<VerifiedToken> {
   if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new UnauthenticatedError('Invalid token');
   let payload: Record<string, unknown>;

@@ -61,6 +61,8 @@ function valueAt(doc: Record<string, unknown>, path: string): unknown {
 export class SqliteCollection<T extends Document = Document> implements Collection<T> {
   private readonly layout: CollectionLayout;
   private readonly covering: CoveringIndex | undefined;
+  /** Finds through the parsed-row cache, on the collections that have one. */
+  private readonly cachedFind: CachedFind<T> | undefined;
 
   /**
    * Only on the collections in OFF_THREAD_APPENDS: ordered, conditional appends (chainedAppend.ts),
@@ -78,6 +80,7 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   ) {
     this.layout = layoutOf(name);
     this.covering = coveringIndexOf(name);
+    this.cachedFind = parsedRows === undefined ? undefined : new CachedFind<T>(name, this.layout.table, db, prepare, parsedRows);
     if (OFF_THREAD_APPENDS.has(name)) this.insertChained = (docs, after) => this.appendOffThread(docs, after);
   }
 
@@ -133,18 +136,15 @@ export class SqliteCollection<T extends Document = Document> implements Collecti
   }
 
   /** A find through the parsed-row cache (cachedFind.ts). */
-  private findCached(rows: ParsedRows, filter: Filter, options: FindOptions): T[] {
+  private findCached(cachedFind: CachedFind<T>, filter: Filter, options: FindOptions): T[] {
     const { sql, params } = this.select(filter, options, 't.rid AS rid, t.ver AS ver');
-    this.cachedFind ??= new CachedFind<T>(this.name, this.layout.table, this.db, this.prepare, rows);
-    return this.cachedFind.find(sql, params.values);
+    return cachedFind.find(sql, params.values);
   }
-
-  private cachedFind: CachedFind<T> | undefined;
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     return this.run('find', () => {
       // A projection may drop paths in place: it gets its own parse, never a shared cached document.
-      if (this.parsedRows !== undefined && options.projection === undefined) return this.findCached(this.parsedRows, filter, options);
+      if (this.cachedFind !== undefined && options.projection === undefined) return this.findCached(this.cachedFind, filter, options);
       return this.rows(filter, options).map((row) => this.parse(row.doc, options.projection));
     });
   }
